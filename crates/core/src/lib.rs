@@ -1,0 +1,18 @@
+//! Tandem's domain: the types and rules of an integrated behavioural-health
+//! clinic, with no I/O. Time and randomness come in as arguments
+//! ([`clock::Clock`], [`entropy::Entropy`]) so every rule here is a pure,
+//! repeatable function.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod entropy;
+pub mod ids;
+pub mod mrn;
+pub mod patient;
+pub mod role;
+pub mod validation;
+
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,137 @@
+//! The `CapabilityStatement` served at `/metadata`.
+//!
+//! It describes what the server does now, not what it plans to: a client
+//! that reads it and tries an interaction listed here should succeed.
+
+use crate::{FHIR_JSON, FHIR_VERSION, instant};
+use serde_json::{Value, json};
+
+struct Param {
+    name: &'static str,
+    type_: &'static str,
+    /// The R4 SearchParameter it implements; result parameters have none.
+    definition: Option<&'static str>,
+    documentation: &'static str,
+}
+
+const fn param(name: &'static str, type_: &'static str, definition: &'static str, documentation: &'static str) -> Param {
+    Param { name, type_, definition: Some(definition), documentation }
+}
+
+const COUNT: Param =
+    Param { name: "_count", type_: "number", definition: None, documentation: "Matches per page." };
+const OFFSET: Param =
+    Param { name: "_offset", type_: "number", definition: None, documentation: "Matches to skip before this page." };
+const ID: Param = param("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id", "The resource's id.");
+
+fn search_params(params: &[Param]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|p| {
+            let mut v = json!({"name": p.name, "type": p.type_, "documentation": p.documentation});
+            if let (Some(definition), Some(obj)) = (p.definition, v.as_object_mut()) {
+                obj.insert("definition".into(), json!(definition));
+            }
+            v
+        })
+        .collect()
+}
+
+fn interactions(codes: &[&str]) -> Vec<Value> {
+    codes.iter().map(|c| json!({"code": c})).collect()
+}
+
+/// The CapabilityStatement for what the server supports now.
+/// `software_version` is the binary's version; `now` becomes `date`.
+pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -> Value {
+    let patient_params = [
+        param(
+            "name",
+            "string",
+            "http://hl7.org/fhir/SearchParameter/Patient-name",
+            "Matches the start of any word of any name.",
+        ),
+        param(
+            "family",
+            "string",
+            "http://hl7.org/fhir/SearchParameter/individual-family",
+            "Matches the start of the family name.",
+        ),
+        param(
+            "given",
+            "string",
+            "http://hl7.org/fhir/SearchParameter/individual-given",
+            "Matches the start of a given name.",
+        ),
+        param(
+            "birthdate",
+            "date",
+            "http://hl7.org/fhir/SearchParameter/individual-birthdate",
+            "The date of birth, YYYY-MM-DD.",
+        ),
+        param(
+            "identifier",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/Patient-identifier",
+            "The MRN, as urn:tandem:mrn|value or the value alone.",
+        ),
+        ID,
+        COUNT,
+        OFFSET,
+    ];
+    let practitioner_params = [
+        param(
+            "name",
+            "string",
+            "http://hl7.org/fhir/SearchParameter/Practitioner-name",
+            "Matches the start of any word of the name.",
+        ),
+        ID,
+        COUNT,
+        OFFSET,
+    ];
+    let care_team_params = [param(
+        "patient",
+        "reference",
+        "http://hl7.org/fhir/SearchParameter/clinical-patient",
+        "The patient whose care team to return, as Patient/id or the id alone.",
+    )];
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": instant::instant(now),
+        "publisher": "Tandem",
+        "kind": "instance",
+        "software": {"name": "Tandem", "version": software_version},
+        "implementation": {"description": "Tandem behavioural-health clinic system, FHIR R4 API"},
+        "fhirVersion": FHIR_VERSION,
+        "format": [FHIR_JSON, "json"],
+        "rest": [{
+            "mode": "server",
+            "security": {"description": "Bearer token"},
+            "resource": [
+                {
+                    "type": "Patient",
+                    "interaction": interactions(&["read", "create", "update", "search-type"]),
+                    "versioning": "versioned-update",
+                    "readHistory": false,
+                    "updateCreate": false,
+                    "conditionalCreate": false,
+                    "conditionalUpdate": false,
+                    "conditionalDelete": "not-supported",
+                    "searchParam": search_params(&patient_params)
+                },
+                {
+                    "type": "Practitioner",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&practitioner_params)
+                },
+                {
+                    "type": "CareTeam",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&care_team_params)
+                }
+            ]
+        }]
+    })
+}
