@@ -1,1 +1,191 @@
+//! Use cases. Each public method of [`App`] is one thing a person does, run
+//! as one transaction: check who is asking and whether they may, apply the
+//! core rules, persist, and append the audit entry, which commits with the
+//! change or not at all. Denied attempts are audited too.
 #![forbid(unsafe_code)]
+
+mod accounts;
+mod audit_log;
+mod auth;
+mod care_team;
+mod error;
+mod patients;
+mod practitioners;
+
+pub use accounts::{NewAccount, TokenIssued};
+pub use audit_log::{AuditPage, VerifyReport};
+pub use auth::{Authenticated, LoginError, LoginSuccess};
+pub use error::{AppError, Forbidden, Result};
+pub use patients::{Chart, PatientPage};
+pub use tandem_store::audit::Filter as AuditFilter;
+pub use tandem_store::care_team::Member;
+pub use tandem_store::grants::Grant;
+pub use tandem_store::users::User;
+pub use tandem_store::{Backend, PoolStats, Store, StoreError};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tandem_core::audit::{AuditRecord, Channel, Outcome};
+use tandem_core::auth::{LoginThrottle, SessionPolicy};
+use tandem_core::clock::Clock;
+use tandem_core::entropy::Entropy;
+use tandem_core::ids::{DEFAULT_ORG, OrgId, PatientId, UserId};
+use tandem_core::role::Role;
+use time::{Duration, OffsetDateTime};
+
+/// Settings a clinic may change; the defaults are documented where they are set.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub clinic_name: String,
+    pub session: SessionPolicy,
+    pub throttle: LoginThrottle,
+    /// How long a break-the-glass grant lasts.
+    pub break_glass: Duration,
+    /// Lifetime of an API token when none is given.
+    pub token_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            clinic_name: "Tandem clinic".into(),
+            session: SessionPolicy::default(),
+            throttle: LoginThrottle::default(),
+            // Long enough to handle one urgent situation; a new need means a new reason.
+            break_glass: Duration::hours(1),
+            token_days: 90,
+        }
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub org: OrgId,
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A staff member acting through one channel.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub actor: Actor,
+    pub channel: Channel,
+}
+
+/// Someone at the server's command line (no account): user and token
+/// administration, audit verification.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    /// The operating-system user, for the audit log.
+    pub name: String,
+}
+
+/// The application: a store, a clock, a source of randomness and settings.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+    settings: Arc<Settings>,
+    org: OrgId,
+    address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
+}
+
+impl App {
+    /// Connects, migrates, and makes sure the organization exists.
+    pub async fn open(
+        database_url: &str,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+        settings: Settings,
+    ) -> Result<App> {
+        let store = Store::connect(database_url).await?;
+        Self::with_store(store, clock, entropy, settings).await
+    }
+
+    pub async fn with_store(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+        settings: Settings,
+    ) -> Result<App> {
+        store.migrate().await?;
+        let app = App {
+            store,
+            clock,
+            entropy,
+            settings: Arc::new(settings),
+            org: DEFAULT_ORG,
+            address_failures: Arc::new(Mutex::new(HashMap::new())),
+        };
+        let mut tx = app.store.begin().await?;
+        tandem_store::org::ensure(&mut tx, app.org, &app.settings.clinic_name, app.now()).await?;
+        tx.commit().await?;
+        Ok(app)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        tandem_core::clock::truncate(self.clock.now())
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn entropy(&self) -> &dyn Entropy {
+        self.entropy.as_ref()
+    }
+
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+
+    fn record(&self, caller: &Caller, action: &str, outcome: Outcome) -> AuditRecord {
+        AuditRecord {
+            org: caller.actor.org,
+            at: self.now(),
+            actor_id: Some(caller.actor.user_id),
+            actor: caller.actor.username.clone(),
+            actor_role: caller.actor.role.as_str().to_string(),
+            channel: caller.channel.as_str().to_string(),
+            action: action.to_string(),
+            patient_id: None,
+            resource: None,
+            purpose: None,
+            detail: None,
+            outcome: outcome.as_str().to_string(),
+        }
+    }
+
+    fn operator_record(&self, op: &Operator, action: &str, outcome: Outcome) -> AuditRecord {
+        AuditRecord {
+            org: self.org,
+            at: self.now(),
+            actor_id: None,
+            actor: format!("cli:{}", op.name),
+            actor_role: "operator".into(),
+            channel: Channel::Cli.as_str().to_string(),
+            action: action.to_string(),
+            patient_id: None,
+            resource: None,
+            purpose: None,
+            detail: None,
+            outcome: outcome.as_str().to_string(),
+        }
+    }
+}
+
+fn patient_ref(id: PatientId) -> String {
+    format!("Patient/{id}")
+}

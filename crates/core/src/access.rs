@@ -76,7 +76,9 @@ pub fn decide(role: Role, rel: Relationship, action: PatientAction) -> Decision 
             }
         }
         Role::FrontDesk => match action {
-            ReadDemographics | EditDemographics | ManageCareTeam => Decision::Allow(Purpose::Operations),
+            ReadDemographics | EditDemographics | ManageCareTeam => {
+                Decision::Allow(Purpose::Operations)
+            }
             ReadChart => Decision::Deny(Denial::RoleNotPermitted),
         },
         Role::Admin | Role::Auditor => Decision::Deny(Denial::RoleNotPermitted),
@@ -123,14 +125,33 @@ mod tests {
     use super::*;
     use PatientAction::*;
 
-    const ACTIONS: [PatientAction; 4] = [ReadDemographics, EditDemographics, ReadChart, ManageCareTeam];
-    const ON: Relationship = Relationship { on_care_team: true, break_glass: false };
-    const OFF: Relationship = Relationship { on_care_team: false, break_glass: false };
-    const GLASS: Relationship = Relationship { on_care_team: false, break_glass: true };
+    const ACTIONS: [PatientAction; 4] = [
+        ReadDemographics,
+        EditDemographics,
+        ReadChart,
+        ManageCareTeam,
+    ];
+    const ON: Relationship = Relationship {
+        on_care_team: true,
+        break_glass: false,
+    };
+    const OFF: Relationship = Relationship {
+        on_care_team: false,
+        break_glass: false,
+    };
+    const GLASS: Relationship = Relationship {
+        on_care_team: false,
+        break_glass: true,
+    };
 
     #[test]
     fn clinicians_act_for_their_own_patients_only() {
-        for role in [Role::Therapist, Role::Prescriber, Role::Nurse, Role::CareManager] {
+        for role in [
+            Role::Therapist,
+            Role::Prescriber,
+            Role::Nurse,
+            Role::CareManager,
+        ] {
             for a in ACTIONS {
                 assert_eq!(decide(role, ON, a), Decision::Allow(Purpose::Treatment));
                 assert_eq!(decide(role, OFF, a), Decision::Deny(Denial::NotOnCareTeam));
@@ -142,8 +163,14 @@ mod tests {
     #[test]
     fn front_desk_never_sees_the_chart() {
         for rel in [ON, OFF, GLASS] {
-            assert_eq!(decide(Role::FrontDesk, rel, ReadChart), Decision::Deny(Denial::RoleNotPermitted));
-            assert_eq!(decide(Role::FrontDesk, rel, ReadDemographics), Decision::Allow(Purpose::Operations));
+            assert_eq!(
+                decide(Role::FrontDesk, rel, ReadChart),
+                Decision::Deny(Denial::RoleNotPermitted)
+            );
+            assert_eq!(
+                decide(Role::FrontDesk, rel, ReadDemographics),
+                Decision::Allow(Purpose::Operations)
+            );
         }
     }
 
@@ -152,7 +179,10 @@ mod tests {
         for role in [Role::Admin, Role::Auditor] {
             for rel in [ON, OFF, GLASS] {
                 for a in ACTIONS {
-                    assert_eq!(decide(role, rel, a), Decision::Deny(Denial::RoleNotPermitted));
+                    assert_eq!(
+                        decide(role, rel, a),
+                        Decision::Deny(Denial::RoleNotPermitted)
+                    );
                 }
             }
         }

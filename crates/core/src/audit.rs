@@ -121,7 +121,12 @@ pub fn entry_hash(seq: i64, prev_hash: &str, r: &AuditRecord) -> String {
 pub fn append(head_seq: i64, head_hash: &str, record: AuditRecord) -> AuditEntry {
     let seq = head_seq + 1;
     let hash = entry_hash(seq, head_hash, &record);
-    AuditEntry { seq, record, prev_hash: head_hash.to_string(), hash }
+    AuditEntry {
+        seq,
+        record,
+        prev_hash: head_hash.to_string(),
+        hash,
+    }
 }
 
 /// Where the chain broke, naming the first bad entry.
@@ -140,12 +145,21 @@ pub enum ChainBreak {
 impl fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ChainBreak::Altered { seq } => write!(f, "entry {seq} was altered: its content does not match its hash"),
+            ChainBreak::Altered { seq } => write!(
+                f,
+                "entry {seq} was altered: its content does not match its hash"
+            ),
             ChainBreak::Unlinked { seq } => {
-                write!(f, "entry {seq} does not follow the entry before it (reordered or replaced)")
+                write!(
+                    f,
+                    "entry {seq} does not follow the entry before it (reordered or replaced)"
+                )
             }
             ChainBreak::Missing { expected, found } => {
-                write!(f, "entry {expected} is missing (the next entry found is {found})")
+                write!(
+                    f,
+                    "entry {expected} is missing (the next entry found is {found})"
+                )
             }
             ChainBreak::HeadMismatch { head_seq, last_seq } => write!(
                 f,
@@ -165,14 +179,21 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self { expected_seq: 1, last_hash: GENESIS.to_string(), checked: 0 }
+        Self {
+            expected_seq: 1,
+            last_hash: GENESIS.to_string(),
+            checked: 0,
+        }
     }
 }
 
 impl Verifier {
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.expected_seq {
-            return Err(ChainBreak::Missing { expected: self.expected_seq, found: e.seq });
+            return Err(ChainBreak::Missing {
+                expected: self.expected_seq,
+                found: e.seq,
+            });
         }
         if e.prev_hash != self.last_hash {
             return Err(ChainBreak::Unlinked { seq: e.seq });
@@ -225,7 +246,10 @@ mod tests {
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut out: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
-            let (s, h) = out.last().map(|e| (e.seq, e.hash.clone())).unwrap_or((0, GENESIS.to_string()));
+            let (s, h) = out
+                .last()
+                .map(|e| (e.seq, e.hash.clone()))
+                .unwrap_or((0, GENESIS.to_string()));
             out.push(append(s, &h, record(i)));
         }
         out
@@ -252,7 +276,10 @@ mod tests {
         let mut c = chain(5);
         let head = (c[4].seq, c[4].hash.clone());
         c[2].record.outcome = "denied".into();
-        assert_eq!(verify(&c, (head.0, &head.1)), Err(ChainBreak::Altered { seq: 3 }));
+        assert_eq!(
+            verify(&c, (head.0, &head.1)),
+            Err(ChainBreak::Altered { seq: 3 })
+        );
     }
 
     #[test]
@@ -260,7 +287,13 @@ mod tests {
         let mut c = chain(5);
         let head = (c[4].seq, c[4].hash.clone());
         c.remove(1);
-        assert_eq!(verify(&c, (head.0, &head.1)), Err(ChainBreak::Missing { expected: 2, found: 3 }));
+        assert_eq!(
+            verify(&c, (head.0, &head.1)),
+            Err(ChainBreak::Missing {
+                expected: 2,
+                found: 3
+            })
+        );
     }
 
     #[test]
@@ -268,7 +301,13 @@ mod tests {
         let mut c = chain(5);
         let head = (c[4].seq, c[4].hash.clone());
         c.pop();
-        assert_eq!(verify(&c, (head.0, &head.1)), Err(ChainBreak::HeadMismatch { head_seq: 5, last_seq: 4 }));
+        assert_eq!(
+            verify(&c, (head.0, &head.1)),
+            Err(ChainBreak::HeadMismatch {
+                head_seq: 5,
+                last_seq: 4
+            })
+        );
     }
 
     #[test]
@@ -279,7 +318,10 @@ mod tests {
         let (a, b) = (c[1].record.clone(), c[2].record.clone());
         c[1].record = b;
         c[2].record = a;
-        assert_eq!(verify(&c, (head.0, &head.1)), Err(ChainBreak::Altered { seq: 2 }));
+        assert_eq!(
+            verify(&c, (head.0, &head.1)),
+            Err(ChainBreak::Altered { seq: 2 })
+        );
     }
 
     #[test]
@@ -288,7 +330,10 @@ mod tests {
         let head = (c[4].seq, c[4].hash.clone());
         c[2].record.detail = Some("nothing to see".into());
         c[2].hash = entry_hash(c[2].seq, &c[2].prev_hash, &c[2].record);
-        assert_eq!(verify(&c, (head.0, &head.1)), Err(ChainBreak::Unlinked { seq: 4 }));
+        assert_eq!(
+            verify(&c, (head.0, &head.1)),
+            Err(ChainBreak::Unlinked { seq: 4 })
+        );
     }
 
     #[test]

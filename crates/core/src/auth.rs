@@ -59,7 +59,9 @@ pub fn hash_password(password: &Password, salt: &[u8; 16]) -> Result<String, Str
 
 /// Checks a password against a stored PHC string; any malformed hash is a "no".
 pub fn verify_password(phc: &str, candidate: &str) -> bool {
-    Argon2::default().verify_password(candidate.as_bytes(), phc).is_ok()
+    Argon2::default()
+        .verify_password(candidate.as_bytes(), phc)
+        .is_ok()
 }
 
 /// A secret handed to a client once (session cookie, API token) and stored
@@ -110,7 +112,10 @@ impl Default for SessionPolicy {
     /// workstations (OWASP suggests 15–30 for high-value apps); 12 hours
     /// covers one clinical shift.
     fn default() -> Self {
-        SessionPolicy { idle: Duration::minutes(15), absolute: Duration::hours(12) }
+        SessionPolicy {
+            idle: Duration::minutes(15),
+            absolute: Duration::hours(12),
+        }
     }
 }
 
@@ -122,7 +127,12 @@ pub enum SessionState {
 }
 
 impl SessionPolicy {
-    pub fn state(&self, created_at: OffsetDateTime, last_seen_at: OffsetDateTime, now: OffsetDateTime) -> SessionState {
+    pub fn state(
+        &self,
+        created_at: OffsetDateTime,
+        last_seen_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> SessionState {
         if now >= created_at + self.absolute {
             SessionState::AbsoluteExpired
         } else if now >= last_seen_at + self.idle {
@@ -183,7 +193,10 @@ mod tests {
     fn short_passwords_are_refused() {
         assert_eq!(Password::new("short").err(), Some(PasswordError::TooShort));
         assert!(Password::new("twelve chars").is_ok());
-        assert_eq!(format!("{:?}", Password::new("twelve chars").unwrap()), "Password(…)");
+        assert_eq!(
+            format!("{:?}", Password::new("twelve chars").unwrap()),
+            "Password(…)"
+        );
     }
 
     #[test]
@@ -200,11 +213,20 @@ mod tests {
     fn sessions_end_when_idle_or_old() {
         let p = SessionPolicy::default();
         let t0 = datetime!(2026-11-22 08:00 UTC);
-        assert_eq!(p.state(t0, t0, t0 + Duration::minutes(14)), SessionState::Live);
-        assert_eq!(p.state(t0, t0, t0 + Duration::minutes(15)), SessionState::IdleExpired);
+        assert_eq!(
+            p.state(t0, t0, t0 + Duration::minutes(14)),
+            SessionState::Live
+        );
+        assert_eq!(
+            p.state(t0, t0, t0 + Duration::minutes(15)),
+            SessionState::IdleExpired
+        );
         let busy = t0 + Duration::hours(12) - Duration::minutes(1);
         assert_eq!(p.state(t0, busy, busy), SessionState::Live);
-        assert_eq!(p.state(t0, busy, t0 + Duration::hours(12)), SessionState::AbsoluteExpired);
+        assert_eq!(
+            p.state(t0, busy, t0 + Duration::hours(12)),
+            SessionState::AbsoluteExpired
+        );
     }
 
     #[test]
@@ -212,6 +234,9 @@ mod tests {
         let t = LoginThrottle::default();
         let now = datetime!(2026-11-22 08:00 UTC);
         assert_eq!(t.lock_after_failure(4, now), None);
-        assert_eq!(t.lock_after_failure(5, now), Some(now + Duration::minutes(15)));
+        assert_eq!(
+            t.lock_after_failure(5, now),
+            Some(now + Duration::minutes(15))
+        );
     }
 }

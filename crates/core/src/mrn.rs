@@ -100,8 +100,15 @@ mod tests {
         let good = Mrn::from_sequence(42).to_string();
         let mut bad = good.clone().into_bytes();
         let last = bad.len() - 1;
-        bad[last] = if bad[last] == b'9' { b'0' } else { bad[last] + 1 };
-        assert_eq!(String::from_utf8(bad).unwrap().parse::<Mrn>(), Err(MrnError::CheckDigit));
+        bad[last] = if bad[last] == b'9' {
+            b'0'
+        } else {
+            bad[last] + 1
+        };
+        assert_eq!(
+            String::from_utf8(bad).unwrap().parse::<Mrn>(),
+            Err(MrnError::CheckDigit)
+        );
     }
 
     proptest! {

@@ -108,7 +108,11 @@ pub const COMMON_LANGUAGES: [(&str, &str); 14] = [
 
 /// A display name for a BCP-47 tag, falling back to the tag itself.
 pub fn language_label(tag: &str) -> &str {
-    COMMON_LANGUAGES.iter().find(|(t, _)| *t == tag).map(|(_, l)| *l).unwrap_or(tag)
+    COMMON_LANGUAGES
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map(|(_, l)| *l)
+        .unwrap_or(tag)
 }
 
 /// A postal address; every part optional.
@@ -122,7 +126,10 @@ pub struct Address {
 
 impl Address {
     pub fn is_empty(&self) -> bool {
-        self.line.is_none() && self.city.is_none() && self.state.is_none() && self.postal_code.is_none()
+        self.line.is_none()
+            && self.city.is_none()
+            && self.state.is_none()
+            && self.postal_code.is_none()
     }
 }
 
@@ -172,11 +179,15 @@ impl Demographics {
 
     /// Lower-cased words of every name, for prefix search.
     pub fn name_tokens(&self) -> Vec<String> {
-        let mut words: Vec<String> = [Some(&self.family_name), Some(&self.given_names), self.preferred_name.as_ref()]
-            .into_iter()
-            .flatten()
-            .flat_map(|s| search_tokens(s))
-            .collect();
+        let mut words: Vec<String> = [
+            Some(&self.family_name),
+            Some(&self.given_names),
+            self.preferred_name.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|s| search_tokens(s))
+        .collect();
         words.sort();
         words.dedup();
         words
@@ -268,9 +279,14 @@ fn text(
 fn phone(errors: &mut ValidationErrors, field: &'static str, value: &str) -> Option<String> {
     let v = text(errors, field, value, 30, None)?;
     let digits = v.chars().filter(char::is_ascii_digit).count();
-    let allowed = v.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let allowed = v
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if !allowed || !(7..=15).contains(&digits) {
-        errors.add(field, "enter a phone number of 7 to 15 digits, e.g. 555-201-3344");
+        errors.add(
+            field,
+            "enter a phone number of 7 to 15 digits, e.g. 555-201-3344",
+        );
         return None;
     }
     Some(v)
@@ -293,7 +309,9 @@ pub fn parse_date(s: &str) -> Option<Date> {
 /// Is this a well-formed BCP-47 language tag (the common subset)?
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
-    let Some(primary) = parts.next() else { return false };
+    let Some(primary) = parts.next() else {
+        return false;
+    };
     (2..=3).contains(&primary.len())
         && primary.chars().all(|c| c.is_ascii_lowercase())
         && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
@@ -303,16 +321,29 @@ impl DemographicsInput {
     /// Checks everything at once so the form can show every problem together.
     pub fn validate(&self, today: Date) -> Result<Demographics, ValidationErrors> {
         let mut e = ValidationErrors::default();
-        let family_name = text(&mut e, "family_name", &self.family_name, 100, Some("enter the legal family name"));
-        let given_names = text(&mut e, "given_names", &self.given_names, 100, None).unwrap_or_default();
+        let family_name = text(
+            &mut e,
+            "family_name",
+            &self.family_name,
+            100,
+            Some("enter the legal family name"),
+        );
+        let given_names =
+            text(&mut e, "given_names", &self.given_names, 100, None).unwrap_or_default();
         let preferred_name = text(&mut e, "preferred_name", &self.preferred_name, 100, None);
         let birth_date = if self.birth_date.trim().is_empty() {
-            e.add("birth_date", "enter the date of birth (two identifiers keep patients apart)");
+            e.add(
+                "birth_date",
+                "enter the date of birth (two identifiers keep patients apart)",
+            );
             None
         } else {
             match parse_date(&self.birth_date) {
                 None => {
-                    e.add("birth_date", "enter the date of birth as YYYY-MM-DD, e.g. 1988-04-12");
+                    e.add(
+                        "birth_date",
+                        "enter the date of birth as YYYY-MM-DD, e.g. 1988-04-12",
+                    );
                     None
                 }
                 Some(d) if d > today => {
@@ -346,10 +377,19 @@ impl DemographicsInput {
         };
         let gender_identity = text(&mut e, "gender_identity", &self.gender_identity, 100, None);
         let pronouns = text(&mut e, "pronouns", &self.pronouns, 40, None);
-        let preferred_language = match text(&mut e, "preferred_language", &self.preferred_language, 35, None) {
+        let preferred_language = match text(
+            &mut e,
+            "preferred_language",
+            &self.preferred_language,
+            35,
+            None,
+        ) {
             Some(tag) if is_language_tag(&tag) => Some(tag),
             Some(_) => {
-                e.add("preferred_language", "use a language code such as en, es or zh-Hant");
+                e.add(
+                    "preferred_language",
+                    "use a language code such as en, es or zh-Hant",
+                );
                 None
             }
             None => None,
@@ -362,19 +402,35 @@ impl DemographicsInput {
             postal_code: text(&mut e, "postal_code", &self.postal_code, 20, None),
         };
         let ec_name = text(&mut e, "emergency_name", &self.emergency_name, 100, None);
-        let ec_rel = text(&mut e, "emergency_relationship", &self.emergency_relationship, 50, None);
+        let ec_rel = text(
+            &mut e,
+            "emergency_relationship",
+            &self.emergency_relationship,
+            50,
+            None,
+        );
         let ec_phone = phone(&mut e, "emergency_phone", &self.emergency_phone);
         let emergency_contact = match (ec_name, ec_phone) {
-            (Some(name), Some(phone)) => Some(EmergencyContact { name, relationship: ec_rel, phone }),
+            (Some(name), Some(phone)) => Some(EmergencyContact {
+                name,
+                relationship: ec_rel,
+                phone,
+            }),
             (None, None) => {
                 if ec_rel.is_some() {
-                    e.add("emergency_name", "enter the emergency contact's name and phone");
+                    e.add(
+                        "emergency_name",
+                        "enter the emergency contact's name and phone",
+                    );
                 }
                 None
             }
             (Some(_), None) => {
                 if e.for_field("emergency_phone").is_none() {
-                    e.add("emergency_phone", "enter a phone number for the emergency contact");
+                    e.add(
+                        "emergency_phone",
+                        "enter a phone number for the emergency contact",
+                    );
                 }
                 None
             }
@@ -445,7 +501,10 @@ impl PatientQuery {
     /// Builds a query from a free-text box: a date is a birth date, digits an
     /// MRN, anything else name prefixes.
     pub fn from_free_text(q: &str) -> Self {
-        let mut query = PatientQuery { limit: 50, ..Default::default() };
+        let mut query = PatientQuery {
+            limit: 50,
+            ..Default::default()
+        };
         for word in q.split_whitespace() {
             if let Some(d) = parse_date(word) {
                 query.birth_date = Some(d);
@@ -488,13 +547,21 @@ mod tests {
     fn a_minimal_patient_is_valid() {
         let d = ana().validate(TODAY).unwrap();
         assert_eq!(d.family_name, "Rivera");
-        assert_eq!(d.gender, AdministrativeGender::Female, "gender defaults from sex at birth");
+        assert_eq!(
+            d.gender,
+            AdministrativeGender::Female,
+            "gender defaults from sex at birth"
+        );
         assert_eq!(d.display_name(), "Ana Lucía Rivera");
     }
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let input = DemographicsInput { birth_date: "12/04/1988".into(), phone: "call me".into(), ..Default::default() };
+        let input = DemographicsInput {
+            birth_date: "12/04/1988".into(),
+            phone: "call me".into(),
+            ..Default::default()
+        };
         let e = input.validate(TODAY).unwrap_err();
         assert!(e.for_field("family_name").is_some());
         assert!(e.for_field("birth_date").unwrap().contains("YYYY-MM-DD"));
@@ -503,26 +570,74 @@ mod tests {
 
     #[test]
     fn birth_dates_must_be_real_and_past() {
-        for bad in ["1988-02-30", "1988-13-01", "2027-01-01", "1899-12-31", "88-04-12", "1988-4-12"] {
-            let e = DemographicsInput { birth_date: bad.into(), ..ana() }.validate(TODAY).unwrap_err();
+        for bad in [
+            "1988-02-30",
+            "1988-13-01",
+            "2027-01-01",
+            "1899-12-31",
+            "88-04-12",
+            "1988-4-12",
+        ] {
+            let e = DemographicsInput {
+                birth_date: bad.into(),
+                ..ana()
+            }
+            .validate(TODAY)
+            .unwrap_err();
             assert!(e.for_field("birth_date").is_some(), "{bad} accepted");
         }
-        assert!(DemographicsInput { birth_date: "2026-11-22".into(), ..ana() }.validate(TODAY).is_ok());
-        assert!(DemographicsInput { birth_date: "1900-01-01".into(), ..ana() }.validate(TODAY).is_ok());
+        assert!(
+            DemographicsInput {
+                birth_date: "2026-11-22".into(),
+                ..ana()
+            }
+            .validate(TODAY)
+            .is_ok()
+        );
+        assert!(
+            DemographicsInput {
+                birth_date: "1900-01-01".into(),
+                ..ana()
+            }
+            .validate(TODAY)
+            .is_ok()
+        );
     }
 
     #[test]
     fn unknown_codes_are_refused() {
-        let e = DemographicsInput { gender: "banana".into(), ..ana() }.validate(TODAY).unwrap_err();
+        let e = DemographicsInput {
+            gender: "banana".into(),
+            ..ana()
+        }
+        .validate(TODAY)
+        .unwrap_err();
         assert!(e.for_field("gender").is_some());
-        let e = DemographicsInput { preferred_language: "English!".into(), ..ana() }.validate(TODAY).unwrap_err();
+        let e = DemographicsInput {
+            preferred_language: "English!".into(),
+            ..ana()
+        }
+        .validate(TODAY)
+        .unwrap_err();
         assert!(e.for_field("preferred_language").is_some());
-        assert!(DemographicsInput { preferred_language: "zh-Hant".into(), ..ana() }.validate(TODAY).is_ok());
+        assert!(
+            DemographicsInput {
+                preferred_language: "zh-Hant".into(),
+                ..ana()
+            }
+            .validate(TODAY)
+            .is_ok()
+        );
     }
 
     #[test]
     fn emergency_contact_needs_name_and_phone() {
-        let e = DemographicsInput { emergency_name: "Luis".into(), ..ana() }.validate(TODAY).unwrap_err();
+        let e = DemographicsInput {
+            emergency_name: "Luis".into(),
+            ..ana()
+        }
+        .validate(TODAY)
+        .unwrap_err();
         assert!(e.for_field("emergency_phone").is_some());
         let ok = DemographicsInput {
             emergency_name: "Luis Rivera".into(),
@@ -532,24 +647,43 @@ mod tests {
         }
         .validate(TODAY)
         .unwrap();
-        assert_eq!(ok.emergency_contact.unwrap().relationship.as_deref(), Some("brother"));
+        assert_eq!(
+            ok.emergency_contact.unwrap().relationship.as_deref(),
+            Some("brother")
+        );
     }
 
     #[test]
     fn input_round_trips_through_demographics() {
-        let d = DemographicsInput { phone: "555 201 3344".into(), city: "Tucson".into(), ..ana() }
-            .validate(TODAY)
-            .unwrap();
+        let d = DemographicsInput {
+            phone: "555 201 3344".into(),
+            city: "Tucson".into(),
+            ..ana()
+        }
+        .validate(TODAY)
+        .unwrap();
         assert_eq!(DemographicsInput::from(&d).validate(TODAY).unwrap(), d);
     }
 
     #[test]
     fn name_tokens_cover_every_name_part() {
-        let d = DemographicsInput { family_name: "O'Brien-Smith".into(), preferred_name: "Annie".into(), ..ana() }
-            .validate(TODAY)
-            .unwrap();
+        let d = DemographicsInput {
+            family_name: "O'Brien-Smith".into(),
+            preferred_name: "Annie".into(),
+            ..ana()
+        }
+        .validate(TODAY)
+        .unwrap();
         let t = d.name_tokens();
-        for w in ["o", "brien", "smith", "obriensmith", "ana", "lucía", "annie"] {
+        for w in [
+            "o",
+            "brien",
+            "smith",
+            "obriensmith",
+            "ana",
+            "lucía",
+            "annie",
+        ] {
             assert!(t.contains(&w.to_string()), "{w} missing from {t:?}");
         }
     }

@@ -77,7 +77,9 @@ impl fmt::Display for Role {
 
 /// An unknown role name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role `{0}` (expected one of: admin, front_desk, therapist, prescriber, nurse, care_manager, auditor)")]
+#[error(
+    "unknown role `{0}` (expected one of: admin, front_desk, therapist, prescriber, nurse, care_manager, auditor)"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -17,7 +17,10 @@ pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError { field, message: message.into() });
+        self.0.push(FieldError {
+            field,
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -25,7 +28,10 @@ impl ValidationErrors {
     }
 
     pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     pub fn single(field: &'static str, message: impl Into<String>) -> Self {
@@ -36,13 +42,21 @@ impl ValidationErrors {
 
     /// `Ok(value)` when nothing was added, the errors otherwise.
     pub fn finish<T>(self, value: T) -> Result<T, Self> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
         f.write_str(&parts.join("; "))
     }
 }

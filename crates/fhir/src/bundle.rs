@@ -21,12 +21,21 @@ pub struct SearchPage {
 /// "name=Rivera"), already encoded; `entries` are resources with an "id".
 /// Links: self, first, next (only when more remain), previous (when
 /// offset > 0).
-pub fn searchset(base: &str, type_: &str, query: &str, page: &SearchPage, entries: Vec<Value>) -> Value {
+pub fn searchset(
+    base: &str,
+    type_: &str,
+    query: &str,
+    page: &SearchPage,
+    entries: Vec<Value>,
+) -> Value {
     let base = base.trim_end_matches('/');
     let page_url = |offset: u64| {
         let query = query.trim_start_matches(['?', '&']);
         let sep = if query.is_empty() { "" } else { "&" };
-        format!("{base}/{type_}?{query}{sep}_count={}&_offset={offset}", page.count)
+        format!(
+            "{base}/{type_}?{query}{sep}_count={}&_offset={offset}",
+            page.count
+        )
     };
     let link = |relation: &str, offset: u64| json!({"relation": relation, "url": page_url(offset)});
     let mut links = vec![link("self", page.offset), link("first", 0)];
@@ -44,7 +53,10 @@ pub fn searchset(base: &str, type_: &str, query: &str, page: &SearchPage, entrie
     r.insert("type".into(), json!("searchset"));
     r.insert("total".into(), json!(page.total));
     r.insert("link".into(), Value::Array(links));
-    let entries: Vec<Value> = entries.into_iter().map(|resource| entry(base, type_, resource)).collect();
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|resource| entry(base, type_, resource))
+        .collect();
     if !entries.is_empty() {
         r.insert("entry".into(), Value::Array(entries));
     }
@@ -54,9 +66,15 @@ pub fn searchset(base: &str, type_: &str, query: &str, page: &SearchPage, entrie
 fn entry(base: &str, type_: &str, resource: Value) -> Value {
     let mut e = Map::new();
     // An _include'd resource would be of another type; trust the resource's own.
-    let resource_type = resource.get("resourceType").and_then(Value::as_str).unwrap_or(type_);
+    let resource_type = resource
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or(type_);
     if let Some(id) = resource.get("id").and_then(Value::as_str) {
-        e.insert("fullUrl".into(), json!(format!("{base}/{resource_type}/{id}")));
+        e.insert(
+            "fullUrl".into(),
+            json!(format!("{base}/{resource_type}/{id}")),
+        );
     }
     e.insert("resource".into(), resource);
     e.insert("search".into(), json!({"mode": "match"}));

@@ -14,15 +14,38 @@ struct Param {
     documentation: &'static str,
 }
 
-const fn param(name: &'static str, type_: &'static str, definition: &'static str, documentation: &'static str) -> Param {
-    Param { name, type_, definition: Some(definition), documentation }
+const fn param(
+    name: &'static str,
+    type_: &'static str,
+    definition: &'static str,
+    documentation: &'static str,
+) -> Param {
+    Param {
+        name,
+        type_,
+        definition: Some(definition),
+        documentation,
+    }
 }
 
-const COUNT: Param =
-    Param { name: "_count", type_: "number", definition: None, documentation: "Matches per page." };
-const OFFSET: Param =
-    Param { name: "_offset", type_: "number", definition: None, documentation: "Matches to skip before this page." };
-const ID: Param = param("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id", "The resource's id.");
+const COUNT: Param = Param {
+    name: "_count",
+    type_: "number",
+    definition: None,
+    documentation: "Matches per page.",
+};
+const OFFSET: Param = Param {
+    name: "_offset",
+    type_: "number",
+    definition: None,
+    documentation: "Matches to skip before this page.",
+};
+const ID: Param = param(
+    "_id",
+    "token",
+    "http://hl7.org/fhir/SearchParameter/Resource-id",
+    "The resource's id.",
+);
 
 fn search_params(params: &[Param]) -> Vec<Value> {
     params

@@ -26,7 +26,14 @@ pub fn care_team_to_json(patient: &Patient, members: &[MemberView]) -> Value {
     r.insert("resourceType".into(), json!("CareTeam"));
     r.insert("id".into(), json!(patient.id.to_string()));
     r.insert("status".into(), json!("active"));
-    r.insert("subject".into(), reference("Patient", &patient.id.to_string(), &patient.demographics.display_name()));
+    r.insert(
+        "subject".into(),
+        reference(
+            "Patient",
+            &patient.id.to_string(),
+            &patient.demographics.display_name(),
+        ),
+    );
     let participants: Vec<Value> = members.iter().map(participant).collect();
     if !participants.is_empty() {
         r.insert("participant".into(), Value::Array(participants));

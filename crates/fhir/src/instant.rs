@@ -15,8 +15,18 @@ pub(crate) fn date(d: Date) -> String {
 pub(crate) fn instant(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
     let micros = t.microsecond();
-    let fraction = if micros == 0 { String::new() } else { format!(".{micros:06}") };
-    format!("{}T{:02}:{:02}:{:02}{fraction}Z", date(t.date()), t.hour(), t.minute(), t.second())
+    let fraction = if micros == 0 {
+        String::new()
+    } else {
+        format!(".{micros:06}")
+    };
+    format!(
+        "{}T{:02}:{:02}:{:02}{fraction}Z",
+        date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[cfg(test)]
@@ -26,9 +36,18 @@ mod tests {
 
     #[test]
     fn instants_are_utc_to_the_microsecond() {
-        assert_eq!(instant(datetime!(2026-11-22 10:00:00.123456789 UTC)), "2026-11-22T10:00:00.123456Z");
-        assert_eq!(instant(datetime!(2026-11-22 10:00:00 +02:00)), "2026-11-22T08:00:00Z");
-        assert_eq!(instant(datetime!(2026-01-02 03:04:05.000001 UTC)), "2026-01-02T03:04:05.000001Z");
+        assert_eq!(
+            instant(datetime!(2026-11-22 10:00:00.123456789 UTC)),
+            "2026-11-22T10:00:00.123456Z"
+        );
+        assert_eq!(
+            instant(datetime!(2026-11-22 10:00:00 +02:00)),
+            "2026-11-22T08:00:00Z"
+        );
+        assert_eq!(
+            instant(datetime!(2026-01-02 03:04:05.000001 UTC)),
+            "2026-01-02T03:04:05.000001Z"
+        );
     }
 
     #[test]

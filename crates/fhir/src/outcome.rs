@@ -79,8 +79,17 @@ pub struct Issue {
 
 impl Issue {
     /// An `error` issue.
-    pub fn error(code: IssueCode, diagnostics: impl Into<String>, expression: Option<String>) -> Self {
-        Issue { severity: Severity::Error, code, diagnostics: diagnostics.into(), expression }
+    pub fn error(
+        code: IssueCode,
+        diagnostics: impl Into<String>,
+        expression: Option<String>,
+    ) -> Self {
+        Issue {
+            severity: Severity::Error,
+            code,
+            diagnostics: diagnostics.into(),
+            expression,
+        }
     }
 
     fn to_json(&self) -> Value {
@@ -107,8 +116,16 @@ pub struct FhirError {
 
 impl FhirError {
     /// A refusal with a single `error` issue.
-    pub fn new(status: u16, code: IssueCode, diagnostics: impl Into<String>, expression: Option<String>) -> Self {
-        FhirError { status, issues: vec![Issue::error(code, diagnostics, expression)] }
+    pub fn new(
+        status: u16,
+        code: IssueCode,
+        diagnostics: impl Into<String>,
+        expression: Option<String>,
+    ) -> Self {
+        FhirError {
+            status,
+            issues: vec![Issue::error(code, diagnostics, expression)],
+        }
     }
 
     /// The `OperationOutcome` to send as the response body.
@@ -118,7 +135,10 @@ impl FhirError {
 
     /// The expressions of every issue, for tests and logs.
     pub fn expressions(&self) -> Vec<&str> {
-        self.issues.iter().filter_map(|i| i.expression.as_deref()).collect()
+        self.issues
+            .iter()
+            .filter_map(|i| i.expression.as_deref())
+            .collect()
     }
 }
 
@@ -157,7 +177,12 @@ mod tests {
 
     #[test]
     fn outcome_names_the_element_and_the_problem() {
-        let e = FhirError::new(400, IssueCode::Value, "bad date", Some("Patient.birthDate".into()));
+        let e = FhirError::new(
+            400,
+            IssueCode::Value,
+            "bad date",
+            Some("Patient.birthDate".into()),
+        );
         assert_eq!(
             e.to_json(),
             json!({"resourceType": "OperationOutcome", "issue": [{
@@ -170,7 +195,10 @@ mod tests {
     #[test]
     fn empty_parts_are_left_out_rather_than_sent_empty() {
         let e = FhirError::new(500, IssueCode::Exception, "  ", Some(String::new()));
-        assert_eq!(e.to_json()["issue"][0], json!({"severity": "error", "code": "exception"}));
+        assert_eq!(
+            e.to_json()["issue"][0],
+            json!({"severity": "error", "code": "exception"})
+        );
         assert_eq!(operation_outcome(&[])["issue"][0]["code"], "informational");
     }
 

@@ -21,7 +21,8 @@ use tandem_core::patient::{Demographics, Patient};
 /// US Core birth sex extension (`valueCode` F, M or UNK).
 pub const BIRTH_SEX_URL: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex";
 /// US Core gender identity extension (`valueCodeableConcept`).
-pub const GENDER_IDENTITY_URL: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity";
+pub const GENDER_IDENTITY_URL: &str =
+    "http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity";
 /// The FHIR extensions pack's pronouns extension (a `value` sub-extension).
 pub const PRONOUNS_URL: &str = "http://hl7.org/fhir/StructureDefinition/individual-pronouns";
 /// Code system of language tags in `Patient.communication.language`.
@@ -39,26 +40,48 @@ pub const EMERGENCY_CONTACT_TEXT: &str = "Emergency contact";
 /// `id` must equal it (else 400 with expression "Patient.id"). For create
 /// pass `None`: a body `id` is ignored, as FHIR says servers assign ids on
 /// create.
-pub fn parse_patient(body: &[u8], url_id: Option<&str>, today: time::Date) -> Result<Demographics, FhirError> {
+pub fn parse_patient(
+    body: &[u8],
+    url_id: Option<&str>,
+    today: time::Date,
+) -> Result<Demographics, FhirError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        FhirError::new(MALFORMED, IssueCode::Structure, format!("the request body is not valid JSON: {e}"), None)
+        FhirError::new(
+            MALFORMED,
+            IssueCode::Structure,
+            format!("the request body is not valid JSON: {e}"),
+            None,
+        )
     })?;
     let Some(resource) = value.as_object() else {
         return Err(FhirError::new(
             MALFORMED,
             IssueCode::Structure,
-            format!("the request body must be a JSON object (a Patient resource), not {}", crate::reading::describe(&value)),
+            format!(
+                "the request body must be a JSON object (a Patient resource), not {}",
+                crate::reading::describe(&value)
+            ),
             None,
         ));
     };
     let diagnostics = match resource.get("resourceType") {
         Some(serde_json::Value::String(t)) if t == "Patient" => None,
-        Some(serde_json::Value::String(t)) => Some(format!("expected resourceType Patient, got {t}")),
-        Some(other) => Some(format!("expected resourceType Patient, got {}", crate::reading::describe(other))),
+        Some(serde_json::Value::String(t)) => {
+            Some(format!("expected resourceType Patient, got {t}"))
+        }
+        Some(other) => Some(format!(
+            "expected resourceType Patient, got {}",
+            crate::reading::describe(other)
+        )),
         None => Some("resourceType is missing; expected resourceType Patient".to_string()),
     };
     if let Some(diagnostics) = diagnostics {
-        return Err(FhirError::new(MALFORMED, IssueCode::Invalid, diagnostics, Some("Patient.resourceType".into())));
+        return Err(FhirError::new(
+            MALFORMED,
+            IssueCode::Invalid,
+            diagnostics,
+            Some("Patient.resourceType".into()),
+        ));
     }
 
     let mut problems = Problems::default();
@@ -67,7 +90,8 @@ pub fn parse_patient(body: &[u8], url_id: Option<&str>, today: time::Date) -> Re
         Ok(demographics) => problems.into_error().map_or(Ok(demographics), Err),
         Err(errors) => {
             for e in &errors.0 {
-                let (code, expression) = expressions::for_field(e.field, &read.input, &read.located);
+                let (code, expression) =
+                    expressions::for_field(e.field, &read.input, &read.located);
                 // The structural pass has said what is wrong with this
                 // element in FHIR's terms already.
                 if !problems.reported(&expression) {

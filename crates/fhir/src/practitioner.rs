@@ -34,7 +34,10 @@ pub fn practitioner_to_json(p: &PractitionerView) -> Value {
         }]),
     );
     if !p.username.trim().is_empty() {
-        r.insert("identifier".into(), json!([{"use": "usual", "system": USERNAME_SYSTEM, "value": p.username}]));
+        r.insert(
+            "identifier".into(),
+            json!([{"use": "usual", "system": USERNAME_SYSTEM, "value": p.username}]),
+        );
     }
     r.insert("active".into(), json!(p.active));
     // A display name is one string with no reliable family/given split, so

@@ -22,10 +22,17 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    pub(crate) fn add(&mut self, status: u16, code: IssueCode, path: impl Into<String>, diagnostics: impl Into<String>) {
+    pub(crate) fn add(
+        &mut self,
+        status: u16,
+        code: IssueCode,
+        path: impl Into<String>,
+        diagnostics: impl Into<String>,
+    ) {
         let path = path.into();
         let expression = if path.is_empty() { None } else { Some(path) };
-        self.found.push((status, Issue::error(code, diagnostics, expression)));
+        self.found
+            .push((status, Issue::error(code, diagnostics, expression)));
     }
 
     /// JSON that is not the FHIR structure (wrong type, unknown element).
@@ -35,18 +42,26 @@ impl Problems {
 
     /// Whether some issue already points at `expression`.
     pub(crate) fn reported(&self, expression: &str) -> bool {
-        self.found.iter().any(|(_, i)| i.expression.as_deref() == Some(expression))
+        self.found
+            .iter()
+            .any(|(_, i)| i.expression.as_deref() == Some(expression))
     }
 
     /// The refusal, if anything was found. A malformed request (400) is the
     /// first thing to fix, so it wins over an unprocessable one (422).
     pub(crate) fn into_error(self) -> Option<FhirError> {
         let status = self.found.iter().map(|(s, _)| *s).min()?;
-        Some(FhirError { status, issues: self.found.into_iter().map(|(_, i)| i).collect() })
+        Some(FhirError {
+            status,
+            issues: self.found.into_iter().map(|(_, i)| i).collect(),
+        })
     }
 
     fn wrong_type(&mut self, path: &str, expected: &str, got: &Value) {
-        self.structure(path, format!("{path} must be {expected}, not {}", describe(got)));
+        self.structure(
+            path,
+            format!("{path} must be {expected}, not {}", describe(got)),
+        );
     }
 
     pub(crate) fn object<'a>(&mut self, v: &'a Value, path: &str) -> Option<&'a Object> {
@@ -111,7 +126,10 @@ impl Problems {
                 Some(s) => out.push(s),
                 None => self.structure(
                     path,
-                    format!("{path} must be an array of strings; item {i} is {}", describe(item)),
+                    format!(
+                        "{path} must be an array of strings; item {i} is {}",
+                        describe(item)
+                    ),
                 ),
             }
         }
@@ -119,19 +137,34 @@ impl Problems {
     }
 
     /// The string member `name` of `obj`, if present.
-    pub(crate) fn string_at<'a>(&mut self, obj: &'a Object, name: &str, path: &str) -> Option<&'a str> {
+    pub(crate) fn string_at<'a>(
+        &mut self,
+        obj: &'a Object,
+        name: &str,
+        path: &str,
+    ) -> Option<&'a str> {
         let v = obj.get(name)?;
         self.string(v, &format!("{path}.{name}"))
     }
 
     /// The object member `name` of `obj`, if present.
-    pub(crate) fn object_at<'a>(&mut self, obj: &'a Object, name: &str, path: &str) -> Option<&'a Object> {
+    pub(crate) fn object_at<'a>(
+        &mut self,
+        obj: &'a Object,
+        name: &str,
+        path: &str,
+    ) -> Option<&'a Object> {
         let v = obj.get(name)?;
         self.object(v, &format!("{path}.{name}"))
     }
 
     /// The objects of the array member `name` of `obj` (none if absent).
-    pub(crate) fn objects_at<'a>(&mut self, obj: &'a Object, name: &str, path: &str) -> Vec<(String, &'a Object)> {
+    pub(crate) fn objects_at<'a>(
+        &mut self,
+        obj: &'a Object,
+        name: &str,
+        path: &str,
+    ) -> Vec<(String, &'a Object)> {
         match obj.get(name) {
             Some(v) => self.objects(v, &format!("{path}.{name}")),
             None => Vec::new(),
@@ -139,7 +172,12 @@ impl Problems {
     }
 
     /// The strings of the array member `name` of `obj` (none if absent).
-    pub(crate) fn strings_at<'a>(&mut self, obj: &'a Object, name: &str, path: &str) -> Vec<&'a str> {
+    pub(crate) fn strings_at<'a>(
+        &mut self,
+        obj: &'a Object,
+        name: &str,
+        path: &str,
+    ) -> Vec<&'a str> {
         match obj.get(name) {
             Some(v) => self.strings(v, &format!("{path}.{name}")),
             None => Vec::new(),
@@ -147,7 +185,13 @@ impl Problems {
     }
 
     /// A code member restricted to `allowed`; anything else is reported.
-    pub(crate) fn code_at<'a>(&mut self, obj: &'a Object, name: &str, path: &str, allowed: &[&str]) -> Option<&'a str> {
+    pub(crate) fn code_at<'a>(
+        &mut self,
+        obj: &'a Object,
+        name: &str,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<&'a str> {
         let code = self.string_at(obj, name, path)?;
         if allowed.contains(&code) {
             Some(code)
@@ -156,7 +200,10 @@ impl Problems {
                 MALFORMED,
                 IssueCode::Value,
                 format!("{path}.{name}"),
-                format!("'{code}' is not a valid {name} code; use one of {}", allowed.join(", ")),
+                format!(
+                    "'{code}' is not a valid {name} code; use one of {}",
+                    allowed.join(", ")
+                ),
             );
             None
         }
@@ -165,13 +212,22 @@ impl Problems {
     /// Reports members of `obj` that `type_name` does not define. A
     /// `_name` member (a primitive's id and extensions) is allowed for every
     /// defined `name`; the entry `value[x]` allows every `value…` member.
-    pub(crate) fn known_elements(&mut self, obj: &Object, path: &str, type_name: &str, elements: &[&str]) {
+    pub(crate) fn known_elements(
+        &mut self,
+        obj: &Object,
+        path: &str,
+        type_name: &str,
+        elements: &[&str],
+    ) {
         for key in obj.keys() {
             let base = key.strip_prefix('_').unwrap_or(key);
             let known = elements.contains(&base)
                 || (elements.contains(&"value[x]") && base.len() > 5 && base.starts_with("value"));
             if !known {
-                self.structure(&format!("{path}.{key}"), format!("unknown element '{key}' for {type_name}"));
+                self.structure(
+                    &format!("{path}.{key}"),
+                    format!("unknown element '{key}' for {type_name}"),
+                );
             }
         }
     }
@@ -223,7 +279,15 @@ mod tests {
     fn primitive_siblings_and_choice_values_are_known() {
         let mut p = Problems::default();
         let o = json!({"url": "u", "_url": {}, "valueCode": "F", "valueFoo": 1, "value": 2, "other": 3});
-        p.known_elements(o.as_object().unwrap(), "E", "Extension", &["url", "value[x]"]);
-        assert_eq!(p.into_error().unwrap().expressions(), vec!["E.other", "E.value"]);
+        p.known_elements(
+            o.as_object().unwrap(),
+            "E",
+            "Extension",
+            &["url", "value[x]"],
+        );
+        assert_eq!(
+            p.into_error().unwrap().expressions(),
+            vec!["E.other", "E.value"]
+        );
     }
 }

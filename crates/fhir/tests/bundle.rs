@@ -1,4 +1,6 @@
 //! Search result pages: totals, entries and the links between pages.
+// Test helpers are allowed to fail loudly: a failure is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
 use tandem_fhir::bundle::{SearchPage, searchset};
@@ -10,7 +12,12 @@ fn links(b: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["relation"].as_str().unwrap().to_string(), l["url"].as_str().unwrap().to_string()))
+        .map(|l| {
+            (
+                l["relation"].as_str().unwrap().to_string(),
+                l["url"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -19,8 +26,20 @@ fn url(query: &str, count: u64, offset: u64) -> String {
 }
 
 fn page(total: u64, offset: u64, count: u64, n: usize) -> Value {
-    let entries = (0..n).map(|i| json!({"resourceType": "Patient", "id": format!("p{}", offset as usize + i)})).collect();
-    searchset(BASE, "Patient", "name=Rivera", &SearchPage { total, offset, count }, entries)
+    let entries = (0..n)
+        .map(|i| json!({"resourceType": "Patient", "id": format!("p{}", offset as usize + i)}))
+        .collect();
+    searchset(
+        BASE,
+        "Patient",
+        "name=Rivera",
+        &SearchPage {
+            total,
+            offset,
+            count,
+        },
+        entries,
+    )
 }
 
 #[test]
@@ -68,33 +87,81 @@ fn the_last_page_has_no_next() {
     assert_eq!(rels, ["self", "first", "previous"]);
     assert_eq!(links(&b)[2].1, url("name=Rivera&", 10, 10));
     // A page ending exactly on the total has no next either.
-    let rels: Vec<String> = links(&page(20, 10, 10, 10)).into_iter().map(|(r, _)| r).collect();
+    let rels: Vec<String> = links(&page(20, 10, 10, 10))
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
     assert_eq!(rels, ["self", "first", "previous"]);
     // An offset that is not a multiple of the page size goes back no further than 0.
-    assert_eq!(links(&page(25, 5, 10, 10))[2], ("previous".into(), url("name=Rivera&", 10, 0)));
+    assert_eq!(
+        links(&page(25, 5, 10, 10))[2],
+        ("previous".into(), url("name=Rivera&", 10, 0))
+    );
 }
 
 #[test]
 fn an_empty_result_has_a_total_of_zero_and_no_entries() {
-    let b = searchset(BASE, "Patient", "", &SearchPage { total: 0, offset: 0, count: 50 }, Vec::new());
+    let b = searchset(
+        BASE,
+        "Patient",
+        "",
+        &SearchPage {
+            total: 0,
+            offset: 0,
+            count: 50,
+        },
+        Vec::new(),
+    );
     assert_eq!(b["total"], 0);
     assert!(b.get("entry").is_none(), "R4 forbids an empty entry array");
     assert_eq!(
         links(&b),
-        vec![("self".into(), format!("{BASE}/Patient?_count=50&_offset=0")), ("first".into(), format!("{BASE}/Patient?_count=50&_offset=0"))]
+        vec![
+            ("self".into(), format!("{BASE}/Patient?_count=50&_offset=0")),
+            (
+                "first".into(),
+                format!("{BASE}/Patient?_count=50&_offset=0")
+            )
+        ]
     );
 }
 
 #[test]
 fn a_count_of_zero_asks_for_the_total_only() {
-    let b = searchset(BASE, "Patient", "", &SearchPage { total: 7, offset: 0, count: 0 }, Vec::new());
+    let b = searchset(
+        BASE,
+        "Patient",
+        "",
+        &SearchPage {
+            total: 7,
+            offset: 0,
+            count: 0,
+        },
+        Vec::new(),
+    );
     assert_eq!(b["total"], 7);
     assert!(links(&b).iter().all(|(r, _)| r != "next"));
 }
 
 #[test]
 fn a_trailing_slash_on_the_base_does_not_double() {
-    let b = searchset("http://host/fhir/r4/", "Practitioner", "", &SearchPage { total: 1, offset: 0, count: 10 }, vec![json!({"resourceType": "Practitioner", "id": "u1"})]);
-    assert_eq!(b["entry"][0]["fullUrl"], "http://host/fhir/r4/Practitioner/u1");
-    assert_eq!(links(&b)[0].1, "http://host/fhir/r4/Practitioner?_count=10&_offset=0");
+    let b = searchset(
+        "http://host/fhir/r4/",
+        "Practitioner",
+        "",
+        &SearchPage {
+            total: 1,
+            offset: 0,
+            count: 10,
+        },
+        vec![json!({"resourceType": "Practitioner", "id": "u1"})],
+    );
+    assert_eq!(
+        b["entry"][0]["fullUrl"],
+        "http://host/fhir/r4/Practitioner/u1"
+    );
+    assert_eq!(
+        links(&b)[0].1,
+        "http://host/fhir/r4/Practitioner?_count=10&_offset=0"
+    );
 }

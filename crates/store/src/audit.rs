@@ -51,8 +51,7 @@ impl From<Row> for AuditEntry {
     }
 }
 
-const COLUMNS: &str =
-    "org_id, seq, at, actor_id, actor, actor_role, channel, action, patient_id, resource, purpose, detail, outcome, prev_hash, hash";
+const COLUMNS: &str = "org_id, seq, at, actor_id, actor, actor_role, channel, action, patient_id, resource, purpose, detail, outcome, prev_hash, hash";
 
 /// Appends one record after the chain's head and moves the head. On
 /// PostgreSQL the head row is locked until commit, which orders concurrent
@@ -64,7 +63,8 @@ pub async fn append(tx: &mut Tx, record: AuditRecord) -> Result<AuditEntry> {
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE org_id = $1",
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE org_id = $1 FOR UPDATE",
     };
-    let (seq, hash): (i64, String) = on_tx!(tx, c => sqlx::query_as(head_sql).bind(org.0).fetch_one(&mut *c).await?);
+    let (seq, hash): (i64, String) =
+        on_tx!(tx, c => sqlx::query_as(head_sql).bind(org.0).fetch_one(&mut *c).await?);
     let e = chain_append(seq, &hash, record);
     let r = &e.record;
     on_tx!(tx, c => {
@@ -165,7 +165,6 @@ pub async fn search(tx: &mut Tx, org: OrgId, f: &Filter) -> Result<Vec<AuditEntr
 
 /// Number of entries, for tests and metrics.
 pub async fn count(tx: &mut Tx, org: OrgId) -> Result<i64> {
-    let n: i64 =
-        on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE org_id = $1").bind(org.0).fetch_one(c).await?);
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE org_id = $1").bind(org.0).fetch_one(c).await?);
     Ok(n)
 }

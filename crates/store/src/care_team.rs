@@ -60,7 +60,13 @@ pub async fn add(
 }
 
 /// Ends a membership on `end`; false when there is no such open membership.
-pub async fn end(tx: &mut Tx, org: OrgId, patient: PatientId, id: CareTeamMemberId, end: Date) -> Result<bool> {
+pub async fn end(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+    id: CareTeamMemberId,
+    end: Date,
+) -> Result<bool> {
     let n = on_tx!(tx, c => {
         sqlx::query(
             "UPDATE care_team_members SET end_date = $4 WHERE org_id = $1 AND patient_id = $2 AND id = $3 AND end_date IS NULL",
@@ -97,7 +103,13 @@ pub async fn for_patient(tx: &mut Tx, org: OrgId, patient: PatientId) -> Result<
 }
 
 /// Is the user on the patient's care team on `day`? An index lookup.
-pub async fn is_member(tx: &mut Tx, org: OrgId, patient: PatientId, user: UserId, day: Date) -> Result<bool> {
+pub async fn is_member(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+    user: UserId,
+    day: Date,
+) -> Result<bool> {
     let n: i64 = on_tx!(tx, c => {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM care_team_members WHERE org_id = $1 AND user_id = $2 AND patient_id = $3 \

@@ -57,7 +57,13 @@ pub async fn insert(
 }
 
 /// Does the user hold a grant for the patient that is still open at `now`?
-pub async fn active(tx: &mut Tx, org: OrgId, user: UserId, patient: PatientId, now: OffsetDateTime) -> Result<bool> {
+pub async fn active(
+    tx: &mut Tx,
+    org: OrgId,
+    user: UserId,
+    patient: PatientId,
+    now: OffsetDateTime,
+) -> Result<bool> {
     let expiries: Vec<OffsetDateTime> = on_tx!(tx, c => {
         sqlx::query_scalar(
             "SELECT expires_at FROM break_glass_grants WHERE org_id = $1 AND user_id = $2 AND patient_id = $3",

@@ -34,7 +34,10 @@ pub enum StoreError {
     #[error("unsupported database URL (expected sqlite://PATH or postgres://…): {0}")]
     UnsupportedUrl(String),
     #[error("cannot create the database folder {path}: {source}")]
-    Folder { path: String, source: std::io::Error },
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -71,7 +74,11 @@ pub enum Store {
     /// through a one-connection pool and start with `BEGIN IMMEDIATE`:
     /// writers queue in-process instead of failing with "database is
     /// locked". `reader` serves read-only work such as audit verification.
-    Sqlite { writer: sqlx::SqlitePool, reader: sqlx::SqlitePool, path: PathBuf },
+    Sqlite {
+        writer: sqlx::SqlitePool,
+        reader: sqlx::SqlitePool,
+        path: PathBuf,
+    },
     Postgres(sqlx::PgPool),
 }
 
@@ -109,7 +116,9 @@ pub(crate) fn unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreErr
 
 /// Where a `sqlite://` URL points.
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
@@ -118,10 +127,13 @@ impl Store {
     /// Opens a pool. For SQLite the file and its folders are created.
     pub async fn connect(url: &str) -> Result<Store> {
         if url.starts_with("sqlite:") {
-            let path = sqlite_path(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
+            let path =
+                sqlite_path(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|source| StoreError::Folder { path: parent.display().to_string(), source })?;
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
             }
             let opts = SqliteConnectOptions::new()
                 .filename(&path)
@@ -140,7 +152,11 @@ impl Store {
                 .max_connections(4)
                 .connect_with(opts.read_only(true))
                 .await?;
-            Ok(Store::Sqlite { writer, reader, path })
+            Ok(Store::Sqlite {
+                writer,
+                reader,
+                path,
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PoolOptions::<Postgres>::new()
@@ -182,9 +198,10 @@ impl Store {
     pub async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
             Store::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
-            Store::Postgres(pool) => {
-                Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
-            }
+            Store::Postgres(pool) => Tx::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
         })
     }
 
@@ -195,7 +212,10 @@ impl Store {
                 size: writer.size() + reader.size(),
                 idle: (writer.num_idle() + reader.num_idle()) as u32,
             },
-            Store::Postgres(pool) => PoolStats { size: pool.size(), idle: pool.num_idle() as u32 },
+            Store::Postgres(pool) => PoolStats {
+                size: pool.size(),
+                idle: pool.num_idle() as u32,
+            },
         }
     }
 
@@ -213,7 +233,10 @@ impl Store {
     pub async fn sqlite_backup(&self, to: &std::path::Path) -> Result<()> {
         if let Store::Sqlite { reader, .. } = self {
             let target = to.to_string_lossy().to_string();
-            sqlx::query("VACUUM INTO $1").bind(target).execute(reader).await?;
+            sqlx::query("VACUUM INTO $1")
+                .bind(target)
+                .execute(reader)
+                .await?;
         }
         Ok(())
     }
@@ -279,7 +302,9 @@ impl Tx {
 
 /// Reads a stored enum-like text column back into its type.
 pub(crate) fn parse_col<T: FromStr>(col: &'static str, value: &str) -> Result<T> {
-    value.parse().map_err(|_| StoreError::Corrupt(format!("{col} = {value:?}")))
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("{col} = {value:?}")))
 }
 
 #[cfg(test)]
@@ -288,9 +313,18 @@ mod tests {
 
     #[test]
     fn sqlite_urls_name_a_file() {
-        assert_eq!(sqlite_path("sqlite://./tandem-data/tandem.db"), Some(PathBuf::from("./tandem-data/tandem.db")));
-        assert_eq!(sqlite_path("sqlite:///tmp/x/tandem.db"), Some(PathBuf::from("/tmp/x/tandem.db")));
-        assert_eq!(sqlite_path("sqlite://db.sqlite?mode=rwc"), Some(PathBuf::from("db.sqlite")));
+        assert_eq!(
+            sqlite_path("sqlite://./tandem-data/tandem.db"),
+            Some(PathBuf::from("./tandem-data/tandem.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/x/tandem.db"),
+            Some(PathBuf::from("/tmp/x/tandem.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite://db.sqlite?mode=rwc"),
+            Some(PathBuf::from("db.sqlite"))
+        );
         assert_eq!(sqlite_path("sqlite://"), None);
     }
 }

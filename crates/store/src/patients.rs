@@ -42,7 +42,11 @@ impl TryFrom<Row> for Patient {
     type Error = StoreError;
     fn try_from(r: Row) -> Result<Patient> {
         let emergency_contact = match (r.emergency_name, r.emergency_phone) {
-            (Some(name), Some(phone)) => Some(EmergencyContact { name, relationship: r.emergency_relationship, phone }),
+            (Some(name), Some(phone)) => Some(EmergencyContact {
+                name,
+                relationship: r.emergency_relationship,
+                phone,
+            }),
             _ => None,
         };
         Ok(Patient {
@@ -59,7 +63,12 @@ impl TryFrom<Row> for Patient {
                 pronouns: r.pronouns,
                 preferred_language: r.preferred_language,
                 phone: r.phone,
-                address: Address { line: r.address_line, city: r.city, state: r.state, postal_code: r.postal_code },
+                address: Address {
+                    line: r.address_line,
+                    city: r.city,
+                    state: r.state,
+                    postal_code: r.postal_code,
+                },
                 emergency_contact,
             },
             version: r.version,
@@ -95,7 +104,11 @@ macro_rules! bind_all {
 fn tokens_of(d: &Demographics) -> Vec<(String, &'static str)> {
     use tandem_core::patient::search_tokens;
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    let parts = [(Some(&d.family_name), "f"), (Some(&d.given_names), "g"), (d.preferred_name.as_ref(), "p")];
+    let parts = [
+        (Some(&d.family_name), "f"),
+        (Some(&d.given_names), "g"),
+        (d.preferred_name.as_ref(), "p"),
+    ];
     for (text, kind) in parts {
         if let Some(t) = text {
             for tok in search_tokens(t) {
@@ -173,7 +186,11 @@ pub async fn insert(
     d: &Demographics,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let mut binds = vec![Bind::Uuid(org.0), Bind::Uuid(id.0), Bind::Text(mrn.to_string())];
+    let mut binds = vec![
+        Bind::Uuid(org.0),
+        Bind::Uuid(id.0),
+        Bind::Text(mrn.to_string()),
+    ];
     binds.extend(demographic_binds(d));
     binds.push(Bind::Int(1));
     let sql = sqlx::AssertSqlSafe(format!(
@@ -268,14 +285,20 @@ pub async fn update(
 }
 
 pub async fn get(tx: &mut Tx, org: OrgId, id: PatientId) -> Result<Option<Patient>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients p WHERE p.org_id = $1 AND p.id = $2"));
-    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(id.0).fetch_optional(c).await?);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM patients p WHERE p.org_id = $1 AND p.id = $2"
+    ));
+    let row: Option<Row> =
+        on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(id.0).fetch_optional(c).await?);
     row.map(Patient::try_from).transpose()
 }
 
 pub async fn by_mrn(tx: &mut Tx, org: OrgId, mrn: &str) -> Result<Option<Patient>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients p WHERE p.org_id = $1 AND p.mrn = $2"));
-    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(mrn).fetch_optional(c).await?);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM patients p WHERE p.org_id = $1 AND p.mrn = $2"
+    ));
+    let row: Option<Row> =
+        on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(mrn).fetch_optional(c).await?);
     row.map(Patient::try_from).transpose()
 }
 
@@ -324,12 +347,21 @@ pub async fn search(tx: &mut Tx, org: OrgId, scope: Scope, q: &PatientQuery) -> 
         let b = next(&mut binds, Bind::Text(m.clone()));
         wh.push(format!("p.mrn = {b}"));
     }
-    let mut prefixes: Vec<(String, Option<&str>)> = q.name_prefixes.iter().map(|p| (p.clone(), None)).collect();
+    let mut prefixes: Vec<(String, Option<&str>)> =
+        q.name_prefixes.iter().map(|p| (p.clone(), None)).collect();
     if let Some(f) = &q.family_prefix {
-        prefixes.extend(tandem_core::patient::search_tokens(f).into_iter().map(|t| (t, Some("f"))));
+        prefixes.extend(
+            tandem_core::patient::search_tokens(f)
+                .into_iter()
+                .map(|t| (t, Some("f"))),
+        );
     }
     if let Some(g) = &q.given_prefix {
-        prefixes.extend(tandem_core::patient::search_tokens(g).into_iter().map(|t| (t, Some("g"))));
+        prefixes.extend(
+            tandem_core::patient::search_tokens(g)
+                .into_iter()
+                .map(|t| (t, Some("g"))),
+        );
     }
     for (p, kind) in prefixes {
         let lo = next(&mut binds, Bind::Text(p.clone()));
@@ -343,16 +375,25 @@ pub async fn search(tx: &mut Tx, org: OrgId, scope: Scope, q: &PatientQuery) -> 
         ));
     }
     let where_sql = wh.join(" AND ");
-    let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM patients p WHERE {where_sql}"));
-    let total: i64 = on_tx!(tx, c => bind_all!(sqlx::query_scalar(count_sql), &binds).fetch_one(&mut *c).await?);
+    let count_sql =
+        sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM patients p WHERE {where_sql}"));
+    let total: i64 =
+        on_tx!(tx, c => bind_all!(sqlx::query_scalar(count_sql), &binds).fetch_one(&mut *c).await?);
     let limit = next(&mut binds, Bind::Int(i64::from(q.limit)));
     let offset = next(&mut binds, Bind::Int(i64::from(q.offset)));
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM patients p WHERE {where_sql} \
          ORDER BY lower(p.family_name), lower(p.given_names), p.id LIMIT {limit} OFFSET {offset}"
     ));
-    let rows: Vec<Row> = on_tx!(tx, c => bind_all!(sqlx::query_as(sql), &binds).fetch_all(&mut *c).await?);
-    Ok(Page { patients: rows.into_iter().map(Patient::try_from).collect::<Result<_>>()?, total: total.max(0) as u64 })
+    let rows: Vec<Row> =
+        on_tx!(tx, c => bind_all!(sqlx::query_as(sql), &binds).fetch_all(&mut *c).await?);
+    Ok(Page {
+        patients: rows
+            .into_iter()
+            .map(Patient::try_from)
+            .collect::<Result<_>>()?,
+        total: total.max(0) as u64,
+    })
 }
 
 /// Number of patients in the organization.

@@ -87,8 +87,14 @@ pub async fn revoke(tx: &mut Tx, org: OrgId, id: TokenId, now: OffsetDateTime) -
 }
 
 /// Revokes the token with this secret digest.
-pub async fn revoke_by_hash(tx: &mut Tx, token_hash: &str, now: OffsetDateTime) -> Result<Option<ApiToken>> {
-    let Some(t) = by_hash(tx, token_hash).await? else { return Ok(None) };
+pub async fn revoke_by_hash(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Option<ApiToken>> {
+    let Some(t) = by_hash(tx, token_hash).await? else {
+        return Ok(None);
+    };
     revoke(tx, t.org, t.id, now).await?;
     Ok(Some(t))
 }

@@ -81,23 +81,37 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<()> {
 }
 
 pub async fn by_username(tx: &mut Tx, org: OrgId, username: &str) -> Result<Option<User>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 AND username = $2"));
-    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(username).fetch_optional(c).await?);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE org_id = $1 AND username = $2"
+    ));
+    let row: Option<Row> =
+        on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(username).fetch_optional(c).await?);
     row.map(User::try_from).transpose()
 }
 
 pub async fn by_id(tx: &mut Tx, org: OrgId, id: UserId) -> Result<Option<User>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 AND id = $2"));
-    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(id.0).fetch_optional(c).await?);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE org_id = $1 AND id = $2"
+    ));
+    let row: Option<Row> =
+        on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).bind(id.0).fetch_optional(c).await?);
     row.map(User::try_from).transpose()
 }
 
 /// All accounts, by username; `roles` narrows to some roles when not empty.
 pub async fn list(tx: &mut Tx, org: OrgId, roles: &[Role]) -> Result<Vec<User>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY username"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY username"
+    ));
     let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.0).fetch_all(c).await?);
-    let users = rows.into_iter().map(User::try_from).collect::<Result<Vec<_>>>()?;
-    Ok(users.into_iter().filter(|u| roles.is_empty() || roles.contains(&u.role)).collect())
+    let users = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(users
+        .into_iter()
+        .filter(|u| roles.is_empty() || roles.contains(&u.role))
+        .collect())
 }
 
 /// Records a failed login; returns the new count.
@@ -133,7 +147,12 @@ pub async fn set_active(tx: &mut Tx, org: OrgId, id: UserId, active: bool) -> Re
     Ok(n == 1)
 }
 
-pub async fn set_password(tx: &mut Tx, org: OrgId, id: UserId, password_hash: &str) -> Result<bool> {
+pub async fn set_password(
+    tx: &mut Tx,
+    org: OrgId,
+    id: UserId,
+    password_hash: &str,
+) -> Result<bool> {
     let n = on_tx!(tx, c => {
         sqlx::query("UPDATE users SET password_hash = $3, failed_logins = 0, locked_until = NULL WHERE org_id = $1 AND id = $2")
             .bind(org.0).bind(id.0).bind(password_hash).execute(c).await?.rows_affected()

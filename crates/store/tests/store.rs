@@ -34,7 +34,9 @@ async fn seed_user(db: &TestDb, username: &str, role: Role) -> UserId {
     let e = SeededEntropy::new(username.len() as u64 + 99);
     let id = UserId::generate(&c, &e);
     let mut tx = db.store.begin().await.unwrap();
-    org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now()).await.unwrap();
+    org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now())
+        .await
+        .unwrap();
     users::insert(
         &mut tx,
         &users::NewUser {
@@ -57,9 +59,15 @@ async fn add_patient(db: &TestDb, d: &Demographics, seed: u64) -> PatientId {
     let c = clock();
     let id = PatientId::generate(&c, &SeededEntropy::new(seed));
     let mut tx = db.store.begin().await.unwrap();
-    org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now()).await.unwrap();
-    let n = org::next_counter(&mut tx, DEFAULT_ORG, "mrn").await.unwrap();
-    patients::insert(&mut tx, DEFAULT_ORG, id, &Mrn::from_sequence(n), d, c.now()).await.unwrap();
+    org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now())
+        .await
+        .unwrap();
+    let n = org::next_counter(&mut tx, DEFAULT_ORG, "mrn")
+        .await
+        .unwrap();
+    patients::insert(&mut tx, DEFAULT_ORG, id, &Mrn::from_sequence(n), d, c.now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -70,7 +78,10 @@ async fn patient_round_trip(db: TestDb) {
     d.phone = Some("555-201-3344".into());
     let id = add_patient(&db, &d, 1).await;
     let mut tx = db.store.begin().await.unwrap();
-    let p = patients::get(&mut tx, DEFAULT_ORG, id).await.unwrap().unwrap();
+    let p = patients::get(&mut tx, DEFAULT_ORG, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(p.demographics, d);
     assert_eq!(p.version, 1);
     assert_eq!(p.mrn, Mrn::from_sequence(1));
@@ -82,15 +93,42 @@ async fn update_checks_the_version(db: TestDb) {
     changed.address.city = None;
     let c = clock();
     let mut tx = db.store.begin().await.unwrap();
-    assert_eq!(patients::update(&mut tx, DEFAULT_ORG, id, 1, &changed, c.now()).await.unwrap(), Some(2));
-    assert_eq!(patients::update(&mut tx, DEFAULT_ORG, id, 1, &changed, c.now()).await.unwrap(), None, "stale version");
+    assert_eq!(
+        patients::update(&mut tx, DEFAULT_ORG, id, 1, &changed, c.now())
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        patients::update(&mut tx, DEFAULT_ORG, id, 1, &changed, c.now())
+            .await
+            .unwrap(),
+        None,
+        "stale version"
+    );
     tx.commit().await.unwrap();
     let mut tx = db.store.begin().await.unwrap();
-    let q = PatientQuery { family_prefix: Some("lopez".into()), limit: 10, ..Default::default() };
-    let page = patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &q).await.unwrap();
+    let q = PatientQuery {
+        family_prefix: Some("lopez".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let page = patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &q)
+        .await
+        .unwrap();
     assert_eq!(page.total, 1, "search tokens follow the update");
-    let q = PatientQuery { family_prefix: Some("rivera".into()), limit: 10, ..Default::default() };
-    assert_eq!(patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &q).await.unwrap().total, 1);
+    let q = PatientQuery {
+        family_prefix: Some("rivera".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &q)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
 }
 
 async fn search_by_name_date_mrn_and_scope(db: TestDb) {
@@ -100,12 +138,42 @@ async fn search_by_name_date_mrn_and_scope(db: TestDb) {
     let mut tx = db.store.begin().await.unwrap();
     let s = |q: &str| PatientQuery::from_free_text(q);
     let total = |p: patients::Page| p.total;
-    assert_eq!(total(patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("riv")).await.unwrap()), 2);
-    assert_eq!(total(patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("RIVERA")).await.unwrap()), 1);
-    assert_eq!(total(patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("1988-04-12")).await.unwrap()), 2);
-    assert_eq!(total(patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("ana riv")).await.unwrap()), 1);
+    assert_eq!(
+        total(
+            patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("riv"))
+                .await
+                .unwrap()
+        ),
+        2
+    );
+    assert_eq!(
+        total(
+            patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("RIVERA"))
+                .await
+                .unwrap()
+        ),
+        1
+    );
+    assert_eq!(
+        total(
+            patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("1988-04-12"))
+                .await
+                .unwrap()
+        ),
+        2
+    );
+    assert_eq!(
+        total(
+            patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s("ana riv"))
+                .await
+                .unwrap()
+        ),
+        1
+    );
     let mrn = Mrn::from_sequence(3).to_string();
-    let page = patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s(&mrn)).await.unwrap();
+    let page = patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &s(&mrn))
+        .await
+        .unwrap();
     assert_eq!(page.patients.len(), 1);
     assert_eq!(page.patients[0].demographics.family_name, "Okafor");
     tx.commit().await.unwrap();
@@ -115,30 +183,83 @@ async fn search_by_name_date_mrn_and_scope(db: TestDb) {
     let c = clock();
     let mut tx = db.store.begin().await.unwrap();
     let m = CareTeamMemberId::generate(&c, &SeededEntropy::new(77));
-    care_team::add(&mut tx, DEFAULT_ORG, m, a, t, CareTeamRole::Therapist, c.today(), c.now()).await.unwrap();
-    let scope = Scope::CareTeamOf { user: t, today: c.today() };
-    let mine = patients::search(&mut tx, DEFAULT_ORG, scope, &s("riv")).await.unwrap();
+    care_team::add(
+        &mut tx,
+        DEFAULT_ORG,
+        m,
+        a,
+        t,
+        CareTeamRole::Therapist,
+        c.today(),
+        c.now(),
+    )
+    .await
+    .unwrap();
+    let scope = Scope::CareTeamOf {
+        user: t,
+        today: c.today(),
+    };
+    let mine = patients::search(&mut tx, DEFAULT_ORG, scope, &s("riv"))
+        .await
+        .unwrap();
     assert_eq!(mine.total, 1);
     assert_eq!(mine.patients[0].id, a);
-    assert!(care_team::is_member(&mut tx, DEFAULT_ORG, a, t, c.today()).await.unwrap());
+    assert!(
+        care_team::is_member(&mut tx, DEFAULT_ORG, a, t, c.today())
+            .await
+            .unwrap()
+    );
     // Ending the membership ends the access the next day.
-    assert!(care_team::end(&mut tx, DEFAULT_ORG, a, m, c.today()).await.unwrap());
+    assert!(
+        care_team::end(&mut tx, DEFAULT_ORG, a, m, c.today())
+            .await
+            .unwrap()
+    );
     let tomorrow = c.today().next_day().unwrap();
-    assert!(care_team::is_member(&mut tx, DEFAULT_ORG, a, t, c.today()).await.unwrap());
-    assert!(!care_team::is_member(&mut tx, DEFAULT_ORG, a, t, tomorrow).await.unwrap());
-    let later = Scope::CareTeamOf { user: t, today: tomorrow };
-    assert_eq!(patients::search(&mut tx, DEFAULT_ORG, later, &s("riv")).await.unwrap().total, 0);
+    assert!(
+        care_team::is_member(&mut tx, DEFAULT_ORG, a, t, c.today())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care_team::is_member(&mut tx, DEFAULT_ORG, a, t, tomorrow)
+            .await
+            .unwrap()
+    );
+    let later = Scope::CareTeamOf {
+        user: t,
+        today: tomorrow,
+    };
+    assert_eq!(
+        patients::search(&mut tx, DEFAULT_ORG, later, &s("riv"))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 }
 
 async fn paging_is_stable(db: TestDb) {
     for i in 0..7u64 {
-        add_patient(&db, &demo("Paget", &format!("Pat{i}"), "1970-01-01"), 100 + i).await;
+        add_patient(
+            &db,
+            &demo("Paget", &format!("Pat{i}"), "1970-01-01"),
+            100 + i,
+        )
+        .await;
     }
     let mut tx = db.store.begin().await.unwrap();
     let mut seen = Vec::new();
     for offset in [0u32, 3, 6] {
-        let q = PatientQuery { family_prefix: Some("paget".into()), limit: 3, offset, ..Default::default() };
-        let page = patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &q).await.unwrap();
+        let q = PatientQuery {
+            family_prefix: Some("paget".into()),
+            limit: 3,
+            offset,
+            ..Default::default()
+        };
+        let page = patients::search(&mut tx, DEFAULT_ORG, Scope::Organization, &q)
+            .await
+            .unwrap();
         assert_eq!(page.total, 7);
         seen.extend(page.patients.into_iter().map(|p| p.id));
     }
@@ -191,7 +312,9 @@ async fn verify_all(db: &TestDb) -> Result<u64, tandem_core::audit::ChainBreak> 
     let mut v = Verifier::default();
     let mut after = 0;
     loop {
-        let batch = audit::batch(&mut tx, DEFAULT_ORG, after, 100).await.unwrap();
+        let batch = audit::batch(&mut tx, DEFAULT_ORG, after, 100)
+            .await
+            .unwrap();
         if batch.is_empty() {
             break;
         }
@@ -208,7 +331,9 @@ async fn concurrent_audit_appends_form_one_chain(db: TestDb) {
     let c = Arc::new(clock());
     {
         let mut tx = db.store.begin().await.unwrap();
-        org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now()).await.unwrap();
+        org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now())
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     let mut tasks = Vec::new();
@@ -233,10 +358,14 @@ async fn concurrent_audit_appends_form_one_chain(db: TestDb) {
 async fn rolled_back_work_leaves_no_audit(db: TestDb) {
     let c = clock();
     let mut tx = db.store.begin().await.unwrap();
-    org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now()).await.unwrap();
+    org::ensure(&mut tx, DEFAULT_ORG, "Test clinic", c.now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tx = db.store.begin().await.unwrap();
-    audit::append(&mut tx, rec("test.rolled_back", c.now())).await.unwrap();
+    audit::append(&mut tx, rec("test.rolled_back", c.now()))
+        .await
+        .unwrap();
     drop(tx);
     let mut tx = db.store.begin().await.unwrap();
     assert_eq!(audit::count(&mut tx, DEFAULT_ORG).await.unwrap(), 0);

@@ -39,14 +39,26 @@ impl TestDb {
         let url = format!("sqlite://{}/tandem.db", dir.0.display());
         let store = Store::connect(&url).await.expect("open sqlite");
         store.migrate().await.expect("migrate sqlite");
-        TestDb { url, store, backend: Backend::Sqlite, _dir: Some(dir) }
+        TestDb {
+            url,
+            store,
+            backend: Backend::Sqlite,
+            _dir: Some(dir),
+        }
     }
 
     pub async fn postgres() -> TestDb {
         let url = fresh_postgres_database();
-        let store = Store::connect(&url).await.expect("connect to the test PostgreSQL database");
+        let store = Store::connect(&url)
+            .await
+            .expect("connect to the test PostgreSQL database");
         store.migrate().await.expect("migrate postgres");
-        TestDb { url, store, backend: Backend::Postgres, _dir: None }
+        TestDb {
+            url,
+            store,
+            backend: Backend::Postgres,
+            _dir: None,
+        }
     }
 }
 
@@ -77,7 +89,12 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 fn unique_suffix() -> String {
     use std::hash::{BuildHasher, RandomState};
     let r = RandomState::new().hash_one(COUNTER.fetch_add(1, Ordering::Relaxed));
-    format!("{}_{}_{:x}", std::process::id(), COUNTER.load(Ordering::Relaxed), r & 0xffff_ffff)
+    format!(
+        "{}_{}_{:x}",
+        std::process::id(),
+        COUNTER.load(Ordering::Relaxed),
+        r & 0xffff_ffff
+    )
 }
 
 impl TempDir {
@@ -119,13 +136,26 @@ pub fn fresh_postgres_database() -> String {
     let admin = postgres_admin_url();
     let name = format!("tandem_t_{}", unique_suffix());
     let bindir = postgres_bindir();
-    let psql = bindir.as_ref().map(|b| b.join("psql")).unwrap_or_else(|| PathBuf::from("psql"));
+    let psql = bindir
+        .as_ref()
+        .map(|b| b.join("psql"))
+        .unwrap_or_else(|| PathBuf::from("psql"));
     let out = Command::new(&psql)
         .arg(&admin)
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", psql.display()));
-    assert!(out.status.success(), "CREATE DATABASE failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "CREATE DATABASE failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     replace_database(&admin, &name)
 }
 
@@ -180,7 +210,10 @@ fn is_root() -> bool {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Starts a throwaway cluster and a reaper that stops it when this process exits.
@@ -209,7 +242,9 @@ fn start_cluster() -> String {
         c.output()
     };
     if root {
-        let _ = Command::new("chown").args(["postgres:postgres", &dir.to_string_lossy()]).status();
+        let _ = Command::new("chown")
+            .args(["postgres:postgres", &dir.to_string_lossy()])
+            .status();
     }
     let data = dir.join("data");
     let initdb = bindir.join("initdb");
@@ -226,7 +261,11 @@ fn start_cluster() -> String {
         "--no-sync",
     ])
     .expect("run initdb");
-    assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let port = free_port();
     let pg_ctl = bindir.join("pg_ctl");
     let opts = format!(
@@ -245,7 +284,11 @@ fn start_cluster() -> String {
         "start",
     ])
     .expect("run pg_ctl");
-    assert!(out.status.success(), "pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pg_ctl start failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Stop the cluster when this test process is gone, however it ends.
     let stop = format!(
         "{}{} -D {} -m immediate stop >/dev/null 2>&1; rm -rf {}",
@@ -254,7 +297,10 @@ fn start_cluster() -> String {
         data.display(),
         dir.display()
     );
-    let script = format!("while kill -0 {} 2>/dev/null; do sleep 1; done; {stop}", std::process::id());
+    let script = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 1; done; {stop}",
+        std::process::id()
+    );
     let _ = Command::new("setsid")
         .args(["sh", "-c", &script])
         .stdin(std::process::Stdio::null())
@@ -270,8 +316,17 @@ mod tests {
 
     #[test]
     fn database_name_replaces_the_path() {
-        assert_eq!(replace_database("postgres://u@h:5/postgres", "x"), "postgres://u@h:5/x");
-        assert_eq!(replace_database("postgres://u@h:5/postgres?sslmode=disable", "x"), "postgres://u@h:5/x?sslmode=disable");
-        assert_eq!(replace_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
+        assert_eq!(
+            replace_database("postgres://u@h:5/postgres", "x"),
+            "postgres://u@h:5/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h:5/postgres?sslmode=disable", "x"),
+            "postgres://u@h:5/x?sslmode=disable"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h:5", "x"),
+            "postgres://u@h:5/x"
+        );
     }
 }

@@ -46,9 +46,26 @@ pub(super) const PATIENT: [(&str, Shape); 27] = [
     ("resourceType", Shape::String),
 ];
 
-pub(super) const HUMAN_NAME: &[&str] =
-    &["id", "extension", "use", "text", "family", "given", "prefix", "suffix", "period"];
-pub(super) const CONTACT_POINT: &[&str] = &["id", "extension", "system", "value", "use", "rank", "period"];
+pub(super) const HUMAN_NAME: &[&str] = &[
+    "id",
+    "extension",
+    "use",
+    "text",
+    "family",
+    "given",
+    "prefix",
+    "suffix",
+    "period",
+];
+pub(super) const CONTACT_POINT: &[&str] = &[
+    "id",
+    "extension",
+    "system",
+    "value",
+    "use",
+    "rank",
+    "period",
+];
 pub(super) const ADDRESS: &[&str] = &[
     "id",
     "extension",
@@ -75,14 +92,46 @@ pub(super) const PATIENT_CONTACT: &[&str] = &[
     "organization",
     "period",
 ];
-pub(super) const PATIENT_COMMUNICATION: &[&str] = &["id", "extension", "modifierExtension", "language", "preferred"];
+pub(super) const PATIENT_COMMUNICATION: &[&str] = &[
+    "id",
+    "extension",
+    "modifierExtension",
+    "language",
+    "preferred",
+];
 pub(super) const CODEABLE_CONCEPT: &[&str] = &["id", "extension", "coding", "text"];
-pub(super) const CODING: &[&str] = &["id", "extension", "system", "version", "code", "display", "userSelected"];
+pub(super) const CODING: &[&str] = &[
+    "id",
+    "extension",
+    "system",
+    "version",
+    "code",
+    "display",
+    "userSelected",
+];
 pub(super) const EXTENSION: &[&str] = &["id", "extension", "url", "value[x]"];
-pub(super) const IDENTIFIER: &[&str] = &["id", "extension", "use", "type", "system", "value", "period", "assigner"];
+pub(super) const IDENTIFIER: &[&str] = &[
+    "id",
+    "extension",
+    "use",
+    "type",
+    "system",
+    "value",
+    "period",
+    "assigner",
+];
 
-pub(super) const NAME_USE: &[&str] = &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"];
-pub(super) const CONTACT_POINT_SYSTEM: &[&str] = &["phone", "fax", "email", "pager", "url", "sms", "other"];
+pub(super) const NAME_USE: &[&str] = &[
+    "usual",
+    "official",
+    "temp",
+    "nickname",
+    "anonymous",
+    "old",
+    "maiden",
+];
+pub(super) const CONTACT_POINT_SYSTEM: &[&str] =
+    &["phone", "fax", "email", "pager", "url", "sms", "other"];
 pub(super) const CONTACT_POINT_USE: &[&str] = &["home", "work", "temp", "old", "mobile"];
 pub(super) const ADDRESS_USE: &[&str] = &["home", "work", "temp", "old", "billing"];
 

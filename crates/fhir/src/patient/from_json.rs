@@ -9,7 +9,8 @@
 
 use super::elements::{self, Shape};
 use super::{
-    BCP47_SYSTEM, BIRTH_SEX_URL, CONTACT_ROLE_SYSTEM, EMERGENCY_CONTACT_TEXT, GENDER_IDENTITY_URL, PRONOUNS_URL,
+    BCP47_SYSTEM, BIRTH_SEX_URL, CONTACT_ROLE_SYSTEM, EMERGENCY_CONTACT_TEXT, GENDER_IDENTITY_URL,
+    PRONOUNS_URL,
 };
 use crate::outcome::IssueCode;
 use crate::reading::{MALFORMED, Object, Problems, UNPROCESSABLE};
@@ -20,7 +21,6 @@ use tandem_core::patient::{AdministrativeGender, DemographicsInput, parse_date};
 #[derive(Debug, Default)]
 pub(super) struct Located {
     pub name: Option<usize>,
-    pub telecom: Option<usize>,
     pub address: Option<usize>,
     pub contact: Option<usize>,
     pub communication: Option<usize>,
@@ -74,7 +74,13 @@ fn check_elements(resource: &Object, p: &mut Problems) {
                 // would double every issue.
                 if !matches!(
                     key.as_str(),
-                    "name" | "telecom" | "address" | "contact" | "communication" | "extension" | "identifier"
+                    "name"
+                        | "telecom"
+                        | "address"
+                        | "contact"
+                        | "communication"
+                        | "extension"
+                        | "identifier"
                 ) {
                     p.objects(value, &path);
                 }
@@ -107,24 +113,43 @@ fn check_id(resource: &Object, url_id: Option<&str>, p: &mut Problems) {
 /// Modifier elements change the meaning of everything else in the resource;
 /// storing the rest while dropping them would record something false.
 fn refuse_modifiers(resource: &Object, p: &mut Problems) {
-    let mut refuse = |path: &str, why: &str| p.add(UNPROCESSABLE, IssueCode::NotSupported, path, why);
+    let mut refuse =
+        |path: &str, why: &str| p.add(UNPROCESSABLE, IssueCode::NotSupported, path, why);
     if resource.get("active") == Some(&Value::Bool(false)) {
-        refuse("Patient.active", "Tandem keeps active patient records only; active=false cannot be stored");
+        refuse(
+            "Patient.active",
+            "Tandem keeps active patient records only; active=false cannot be stored",
+        );
     }
     if resource.get("deceasedBoolean") == Some(&Value::Bool(true)) {
-        refuse("Patient.deceasedBoolean", "Tandem does not record a patient's death through this API");
+        refuse(
+            "Patient.deceasedBoolean",
+            "Tandem does not record a patient's death through this API",
+        );
     }
     if resource.contains_key("deceasedDateTime") {
-        refuse("Patient.deceasedDateTime", "Tandem does not record a patient's death through this API");
+        refuse(
+            "Patient.deceasedDateTime",
+            "Tandem does not record a patient's death through this API",
+        );
     }
     if resource.contains_key("modifierExtension") {
-        refuse("Patient.modifierExtension", "Tandem does not support modifier extensions on Patient");
+        refuse(
+            "Patient.modifierExtension",
+            "Tandem does not support modifier extensions on Patient",
+        );
     }
     if resource.contains_key("implicitRules") {
-        refuse("Patient.implicitRules", "Tandem cannot apply implicit rules; send the resource without them");
+        refuse(
+            "Patient.implicitRules",
+            "Tandem cannot apply implicit rules; send the resource without them",
+        );
     }
     if resource.contains_key("link") {
-        refuse("Patient.link", "Tandem does not support links between Patient records");
+        refuse(
+            "Patient.link",
+            "Tandem does not support links between Patient records",
+        );
     }
 }
 
@@ -147,12 +172,20 @@ fn read_name<'a>(name: &'a Object, path: &str, p: &mut Problems) -> Name<'a> {
 
 /// Given names as the domain keeps them: one string, single spaced.
 fn join_given(given: &[&str]) -> String {
-    given.iter().map(|g| g.trim()).filter(|g| !g.is_empty()).collect::<Vec<_>>().join(" ")
+    given
+        .iter()
+        .map(|g| g.trim())
+        .filter(|g| !g.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn read_names(resource: &Object, p: &mut Problems, r: &mut Read) {
-    let names: Vec<Name> =
-        p.objects_at(resource, "name", "Patient").into_iter().map(|(path, n)| read_name(n, &path, p)).collect();
+    let names: Vec<Name> = p
+        .objects_at(resource, "name", "Patient")
+        .into_iter()
+        .map(|(path, n)| read_name(n, &path, p))
+        .collect();
     // An old name is not the patient's name any more.
     let current = |n: &&Name| n.use_ != Some("old");
     let chosen = names
@@ -176,16 +209,24 @@ fn read_names(resource: &Object, p: &mut Problems, r: &mut Read) {
 }
 
 fn read_gender(resource: &Object, p: &mut Problems, r: &mut Read) {
-    let Some(gender) = resource.get("gender").and_then(Value::as_str) else { return };
+    let Some(gender) = resource.get("gender").and_then(Value::as_str) else {
+        return;
+    };
     if gender.parse::<AdministrativeGender>().is_ok() {
         r.input.gender = gender.to_string();
     } else {
-        let allowed: Vec<&str> = AdministrativeGender::ALL.iter().map(|g| g.as_str()).collect();
+        let allowed: Vec<&str> = AdministrativeGender::ALL
+            .iter()
+            .map(|g| g.as_str())
+            .collect();
         p.add(
             MALFORMED,
             IssueCode::Value,
             "Patient.gender",
-            format!("'{gender}' is not an administrative gender; use one of {}", allowed.join(", ")),
+            format!(
+                "'{gender}' is not an administrative gender; use one of {}",
+                allowed.join(", ")
+            ),
         );
     }
 }
@@ -199,14 +240,19 @@ fn is_partial_date(s: &str) -> bool {
     match s.split_once('-') {
         None => is_digits(s, 4),
         Some((year, month)) => {
-            is_digits(year, 4) && is_digits(month, 2) && month.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
+            is_digits(year, 4)
+                && is_digits(month, 2)
+                && month.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
         }
     }
 }
 
 fn read_birth_date(resource: &Object, p: &mut Problems, r: &mut Read) {
-    let Some(birth_date) = resource.get("birthDate").and_then(Value::as_str) else { return };
-    if birth_date.len() == 10 && birth_date.trim() == birth_date && parse_date(birth_date).is_some() {
+    let Some(birth_date) = resource.get("birthDate").and_then(Value::as_str) else {
+        return;
+    };
+    if birth_date.len() == 10 && birth_date.trim() == birth_date && parse_date(birth_date).is_some()
+    {
         r.input.birth_date = birth_date.to_string();
         return;
     }
@@ -236,7 +282,9 @@ fn concept_text(concept: &Object, path: &str, p: &mut Problems) -> Option<String
     let text = p.string_at(concept, "text", path);
     let codings = codings(concept, path, p);
     let from_coding = codings.first().and_then(|c| c.display.or(c.code));
-    text.or(from_coding).map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+    text.or(from_coding)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 struct Coding<'a> {
@@ -278,7 +326,8 @@ fn read_extensions(resource: &Object, p: &mut Problems, r: &mut Read) {
                 identity_seen = true;
                 if let Some(concept) = required_object(ext, "valueCodeableConcept", &path, p) {
                     let value_path = format!("{path}.valueCodeableConcept");
-                    r.input.gender_identity = concept_text(concept, &value_path, p).unwrap_or_default();
+                    r.input.gender_identity =
+                        concept_text(concept, &value_path, p).unwrap_or_default();
                 }
             }
             PRONOUNS_URL if !pronouns_seen => {
@@ -292,7 +341,12 @@ fn read_extensions(resource: &Object, p: &mut Problems, r: &mut Read) {
     }
 }
 
-fn required_object<'a>(obj: &'a Object, name: &str, path: &str, p: &mut Problems) -> Option<&'a Object> {
+fn required_object<'a>(
+    obj: &'a Object,
+    name: &str,
+    path: &str,
+    p: &mut Problems,
+) -> Option<&'a Object> {
     if !obj.contains_key(name) {
         p.structure(&format!("{path}.{name}"), format!("{path} needs a {name}"));
     }
@@ -302,7 +356,10 @@ fn required_object<'a>(obj: &'a Object, name: &str, path: &str, p: &mut Problems
 fn read_birth_sex(ext: &Object, path: &str, p: &mut Problems, r: &mut Read) {
     let Some(code) = p.string_at(ext, "valueCode", path) else {
         if !ext.contains_key("valueCode") {
-            p.structure(&format!("{path}.valueCode"), "the birth sex extension needs a valueCode (F, M or UNK)");
+            p.structure(
+                &format!("{path}.valueCode"),
+                "the birth sex extension needs a valueCode (F, M or UNK)",
+            );
         }
         return;
     };
@@ -337,7 +394,10 @@ fn read_pronouns(ext: &Object, path: &str, p: &mut Problems) -> Option<String> {
     if let Some(concept) = p.object_at(ext, "valueCodeableConcept", path) {
         return concept_text(concept, &format!("{path}.valueCodeableConcept"), p);
     }
-    p.structure(path, "the pronouns extension needs a 'value' sub-extension with a valueCodeableConcept");
+    p.structure(
+        path,
+        "the pronouns extension needs a 'value' sub-extension with a valueCodeableConcept",
+    );
     None
 }
 
@@ -361,18 +421,21 @@ fn contact_points<'a>(obj: &'a Object, path: &str, p: &mut Problems) -> Vec<Cont
         .collect()
 }
 
-/// The first current phone number: its index and value.
-fn first_phone<'a>(points: &[ContactPoint<'a>]) -> Option<(usize, &'a str)> {
-    points.iter().enumerate().find_map(|(i, t)| match (t.system, t.value, t.use_) {
-        (Some("phone"), Some(v), use_) if use_ != Some("old") && !v.trim().is_empty() => Some((i, v)),
-        _ => None,
-    })
+/// The first current phone number.
+fn first_phone<'a>(points: &[ContactPoint<'a>]) -> Option<&'a str> {
+    points
+        .iter()
+        .find_map(|t| match (t.system, t.value, t.use_) {
+            (Some("phone"), Some(v), use_) if use_ != Some("old") && !v.trim().is_empty() => {
+                Some(v)
+            }
+            _ => None,
+        })
 }
 
 fn read_telecom(resource: &Object, p: &mut Problems, r: &mut Read) {
     let points = contact_points(resource, "Patient", p);
-    if let Some((i, phone)) = first_phone(&points) {
-        r.located.telecom = Some(i);
+    if let Some(phone) = first_phone(&points) {
         r.input.phone = phone.to_string();
     }
 }
@@ -403,11 +466,18 @@ fn read_address(resource: &Object, p: &mut Problems, r: &mut Read) {
         .iter()
         .position(|a| a.use_ == Some("home"))
         .or_else(|| addresses.iter().position(|a| a.use_ != Some("old")));
-    let Some(address) = chosen.and_then(|i| addresses.get(i)) else { return };
+    let Some(address) = chosen.and_then(|i| addresses.get(i)) else {
+        return;
+    };
     r.located.address = chosen;
     // The domain keeps one street line; several become one, in order.
-    r.input.address_line =
-        address.line.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ");
+    r.input.address_line = address
+        .line
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
     r.input.city = address.city.unwrap_or_default().to_string();
     r.input.state = address.state.unwrap_or_default().to_string();
     r.input.postal_code = address.postal_code.unwrap_or_default().to_string();
@@ -436,13 +506,26 @@ fn read_contact(resource: &Object, p: &mut Problems, r: &mut Read) {
             let mut emergency = false;
             let mut relationship = None;
             for (rel_path, rel) in p.objects_at(c, "relationship", &path) {
-                p.known_elements(rel, &rel_path, "CodeableConcept", elements::CODEABLE_CONCEPT);
+                p.known_elements(
+                    rel,
+                    &rel_path,
+                    "CodeableConcept",
+                    elements::CODEABLE_CONCEPT,
+                );
                 let text = p.string_at(rel, "text", &rel_path);
                 let codings = codings(rel, &rel_path, p);
-                let is_emergency = |c: &Coding| c.system == Some(CONTACT_ROLE_SYSTEM) && c.code == Some("C");
+                let is_emergency =
+                    |c: &Coding| c.system == Some(CONTACT_ROLE_SYSTEM) && c.code == Some("C");
                 emergency |= codings.iter().any(is_emergency);
-                let words = text.or_else(|| codings.iter().filter(|c| !is_emergency(c)).find_map(|c| c.display));
-                let words = words.map(str::trim).filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case(EMERGENCY_CONTACT_TEXT));
+                let words = text.or_else(|| {
+                    codings
+                        .iter()
+                        .filter(|c| !is_emergency(c))
+                        .find_map(|c| c.display)
+                });
+                let words = words
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case(EMERGENCY_CONTACT_TEXT));
                 relationship = relationship.or(words.map(str::to_string));
             }
             let name = p.object_at(c, "name", &path).and_then(|n| {
@@ -452,14 +535,27 @@ fn read_contact(resource: &Object, p: &mut Problems, r: &mut Read) {
                     words.extend(name.family);
                     join_given(&words)
                 };
-                name.text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).or_else(|| Some(parts()))
+                name.text
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .or_else(|| Some(parts()))
             });
-            let phone = first_phone(&contact_points(c, &path, p)).map(|(_, v)| v);
-            Contact { emergency, relationship, name, phone }
+            let phone = first_phone(&contact_points(c, &path, p));
+            Contact {
+                emergency,
+                relationship,
+                name,
+                phone,
+            }
         })
         .collect();
-    let chosen = contacts.iter().position(|c| c.emergency).or(if contacts.is_empty() { None } else { Some(0) });
-    let Some(contact) = chosen.and_then(|i| contacts.get(i)) else { return };
+    let chosen = contacts
+        .iter()
+        .position(|c| c.emergency)
+        .or(if contacts.is_empty() { None } else { Some(0) });
+    let Some(contact) = chosen.and_then(|i| contacts.get(i)) else {
+        return;
+    };
     r.located.contact = chosen;
     r.input.emergency_name = contact.name.clone().unwrap_or_default();
     r.input.emergency_relationship = contact.relationship.clone().unwrap_or_default();
@@ -479,7 +575,12 @@ fn read_communication(resource: &Object, p: &mut Problems, r: &mut Read) {
         .objects_at(resource, "communication", "Patient")
         .into_iter()
         .map(|(path, c)| {
-            p.known_elements(c, &path, "Patient.communication", elements::PATIENT_COMMUNICATION);
+            p.known_elements(
+                c,
+                &path,
+                "Patient.communication",
+                elements::PATIENT_COMMUNICATION,
+            );
             if c.contains_key("modifierExtension") {
                 p.add(
                     UNPROCESSABLE,
@@ -488,10 +589,17 @@ fn read_communication(resource: &Object, p: &mut Problems, r: &mut Read) {
                     "Tandem does not support modifier extensions on Patient.communication",
                 );
             }
-            let preferred = c.get("preferred").and_then(|v| p.boolean(v, &format!("{path}.preferred")));
+            let preferred = c
+                .get("preferred")
+                .and_then(|v| p.boolean(v, &format!("{path}.preferred")));
             let language = required_object(c, "language", &path, p).and_then(|lang| {
                 let lang_path = format!("{path}.language");
-                p.known_elements(lang, &lang_path, "CodeableConcept", elements::CODEABLE_CONCEPT);
+                p.known_elements(
+                    lang,
+                    &lang_path,
+                    "CodeableConcept",
+                    elements::CODEABLE_CONCEPT,
+                );
                 p.string_at(lang, "text", &lang_path);
                 let codings = codings(lang, &lang_path, p);
                 let code = codings
@@ -502,14 +610,25 @@ fn read_communication(resource: &Object, p: &mut Problems, r: &mut Read) {
                 code.map(str::to_string)
             });
             let has_language = c.get("language").is_some_and(Value::is_object);
-            Communication { path, preferred: preferred == Some(true), has_language, language }
+            Communication {
+                path,
+                preferred: preferred == Some(true),
+                has_language,
+                language,
+            }
         })
         .collect();
     let chosen = communications
         .iter()
         .position(|c| c.preferred)
-        .or(if communications.is_empty() { None } else { Some(0) });
-    let Some(communication) = chosen.and_then(|i| communications.get(i)) else { return };
+        .or(if communications.is_empty() {
+            None
+        } else {
+            Some(0)
+        });
+    let Some(communication) = chosen.and_then(|i| communications.get(i)) else {
+        return;
+    };
     r.located.communication = chosen;
     match &communication.language {
         Some(code) => r.input.preferred_language = code.clone(),

@@ -37,7 +37,10 @@ pub(super) fn patient(p: &Patient) -> Value {
     r.insert("active".into(), json!(true));
     r.insert("name".into(), Value::Array(names(d)));
     if let Some(phone) = &d.phone {
-        r.insert("telecom".into(), json!([{"system": "phone", "value": phone, "use": "home"}]));
+        r.insert(
+            "telecom".into(),
+            json!([{"system": "phone", "value": phone, "use": "home"}]),
+        );
     }
     r.insert("gender".into(), json!(d.gender.as_str()));
     r.insert("birthDate".into(), json!(instant::date(d.birth_date)));

@@ -1,0 +1,72 @@
+//! The HTML UI: server-rendered pages, plain forms, no scripts.
+
+mod admin;
+mod audit;
+mod auth;
+mod patients;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use tandem_app::Authenticated;
+use tandem_core::access::{can_break_glass, can_manage_users, can_read_audit, can_register};
+use tandem_core::role::Role;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(patients::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/patients", get(patients::search).post(patients::create))
+        .route("/patients/new", get(patients::new_form))
+        .route("/patients/{id}", get(patients::chart))
+        .route(
+            "/patients/{id}/edit",
+            get(patients::edit_form).post(patients::update),
+        )
+        .route("/patients/{id}/break-glass", post(patients::break_glass))
+        .route("/patients/{id}/care-team", post(patients::add_member))
+        .route(
+            "/patients/{id}/care-team/{member}/end",
+            post(patients::end_member),
+        )
+        .route("/break-glass", get(patients::break_glass_lookup))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{id}/active", post(admin::set_active))
+        .route("/audit", get(audit::log))
+}
+
+/// The header's navigation, shaped by the role.
+pub struct Nav {
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub patients: bool,
+    pub register: bool,
+    pub break_glass: bool,
+    pub admin: bool,
+    pub audit: bool,
+    pub current: &'static str,
+}
+
+impl Nav {
+    pub fn new(a: &Authenticated, current: &'static str) -> Nav {
+        let role = a.caller.actor.role;
+        Nav {
+            display_name: a.caller.actor.display_name.clone(),
+            role_label: role.label(),
+            csrf: a.csrf_token.clone(),
+            patients: role.is_clinician() || role == Role::FrontDesk,
+            register: can_register(role),
+            break_glass: can_break_glass(role),
+            admin: can_manage_users(role),
+            audit: can_read_audit(role),
+            current,
+        }
+    }
+}
+
+/// `2026-11-22 14:05` in UTC, as tables show instants.
+pub fn when(t: time::OffsetDateTime) -> String {
+    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}

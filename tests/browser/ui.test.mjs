@@ -1,0 +1,326 @@
+// End-to-end test of the web UI in a real browser: users are made with the
+// CLI as an administrator would, the server runs as deployed (on SQLite), and
+// headless Chromium clicks through it as clinic staff would.
+//
+//   TANDEM_BIN=target/debug/tandem node --test tests/browser/
+//
+// Screenshots go to target/test-artifacts/, and a screenshot of the page at
+// the moment of any failure too, so a red CI run can be read afterwards.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tandemBin = path.resolve(repoRoot, process.env.TANDEM_BIN ?? 'target/debug/tandem');
+const chromiumPath = process.env.TANDEM_CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = path.join(repoRoot, 'target', 'test-artifacts');
+
+// The CI machine has two cores and also builds Rust: be patient.
+const TIMEOUT = 30_000;
+const STEP = { timeout: 120_000 };
+
+const PASSWORD = 'Correct-Horse-Battery-9';
+const USERS = [
+  { username: 'dr_lee', role: 'prescriber', displayName: 'Dr. Maya Lee' },
+  { username: 'desk_amy', role: 'front_desk', displayName: 'Amy Ortiz' },
+  { username: 'audit_ray', role: 'auditor', displayName: 'Ray Auditor' },
+  { username: 't_kim', role: 'therapist', displayName: 'Taylor Kim' },
+];
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const CHART_PATH = new RegExp(`^/patients/${UUID}$`, 'i');
+
+let tmp;
+let dbUrl;
+let base;
+let server;
+let serverOutput = '';
+let browser;
+let page; // the page of whoever is signed in right now, for failure screenshots
+let chartPath; // set once Dr Lee has registered the patient
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function tandem(args, input) {
+  const res = spawnSync(tandemBin, args, { input, encoding: 'utf8', timeout: 60_000 });
+  if (res.error) throw new Error(`cannot run ${tandemBin}: ${res.error.message}`);
+  assert.equal(
+    res.status,
+    0,
+    `tandem ${args.join(' ')} exited ${res.status}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`,
+  );
+  return res.stdout;
+}
+
+async function waitForHealth(deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`tandem serve exited (${server.exitCode ?? server.signalCode}) before answering /healthz\n${serverOutput}`);
+    }
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`tandem serve did not answer GET /healthz with 200 within ${deadlineMs / 1000} s (${last})\n${serverOutput}`);
+}
+
+function pathOf(p) {
+  return new URL(p.url()).pathname;
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
+}
+
+// Runs one step; on failure keeps a screenshot and the server's recent output
+// next to the error, since the browser state is gone once the run ends.
+function step(name, fn) {
+  it(name, STEP, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      const file = `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+      if (page && !page.isClosed()) {
+        await page.screenshot({ path: path.join(artifacts, file), fullPage: true }).catch(() => {});
+        err.message += `\n(page ${page.url()}, screenshot target/test-artifacts/${file})`;
+      }
+      err.message += `\n--- tandem serve output (last 4000 chars)\n${serverOutput.slice(-4000)}`;
+      throw err;
+    }
+  });
+}
+
+async function goto(p) {
+  const res = await page.goto(base + p, { waitUntil: 'load', timeout: TIMEOUT });
+  assert.ok(res, `no response for ${p}`);
+  return res;
+}
+
+// Clicks something that submits a form and waits for the resulting page,
+// returning the final response (after any redirect) so its status can be checked.
+async function submitWith(locator) {
+  const [res] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout: TIMEOUT }),
+    locator.click({ timeout: TIMEOUT }),
+  ]);
+  assert.ok(res, 'the form submission produced no response');
+  return res;
+}
+
+async function h1Text() {
+  return (await page.locator('h1').first().innerText({ timeout: TIMEOUT })).trim();
+}
+
+async function bodyText() {
+  return page.locator('body').innerText({ timeout: TIMEOUT });
+}
+
+// A fresh browser context per person, so no cookie carries over between them.
+async function signIn(username, { screenshot } = {}) {
+  if (page) await page.context().close();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(TIMEOUT);
+  context.setDefaultNavigationTimeout(TIMEOUT);
+  page = await context.newPage();
+  const res = await goto('/login');
+  assert.equal(res.status(), 200, 'GET /login');
+  if (screenshot) await shot(screenshot);
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await submitWith(page.locator('button[type=submit]'));
+  assert.notEqual(pathOf(page), '/login', `${username} could not sign in: ${(await bodyText()).slice(0, 500)}`);
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  tmp = mkdtempSync(path.join(tmpdir(), 'tandem-ui-'));
+  dbUrl = `sqlite://${tmp}/tandem.db`;
+
+  for (const u of USERS) {
+    tandem(
+      ['user', 'add', '--username', u.username, '--role', u.role, '--password-stdin',
+        '--display-name', u.displayName, '--database', dbUrl],
+      `${PASSWORD}\n`,
+    );
+  }
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(tandemBin, ['serve', '--database', dbUrl, '--bind', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => { serverOutput += d; });
+  server.stderr.on('data', (d) => { serverOutput += d; });
+  await waitForHealth(60_000);
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // Playwright gives every launch a fresh temporary --user-data-dir itself.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    timeout: 60_000,
+  });
+}, { timeout: 240_000 });
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('web UI', { concurrency: false }, () => {
+  step('a prescriber signs in and lands on My patients', async () => {
+    await signIn('dr_lee', { screenshot: 'login.png' });
+    assert.equal(pathOf(page), '/');
+    assert.match(await h1Text(), /My patients/);
+  });
+
+  step('registering with no date of birth is refused with a field error', async () => {
+    await submitWith(page.locator('a', { hasText: 'Register patient' }).first());
+    assert.equal(pathOf(page), '/patients/new');
+    await page.locator('input[name=family_name]').fill('Okafor');
+    await page.locator('input[name=given_names]').fill('Grace');
+    await page.locator('input[name=birth_date]').fill('');
+    // The browser would stop an empty required date itself; the server must
+    // refuse it too, so its check is the one exercised here.
+    await page.locator('input[name=birth_date]').evaluate((el) => {
+      if (el.form) el.form.noValidate = true;
+    });
+    const res = await submitWith(page.getByRole('button', { name: 'Register patient' }));
+    assert.equal(res.status(), 422, 'status of the refused registration');
+    assert.doesNotMatch(pathOf(page), CHART_PATH, 'a patient was registered without a date of birth');
+    const error = page.locator('.field-error').first();
+    await error.waitFor({ state: 'visible', timeout: TIMEOUT });
+    assert.ok((await error.innerText()).trim().length > 0, '.field-error is empty');
+    const nearBirthDate = await page.evaluate(() => {
+      const input = document.querySelector('input[name=birth_date]');
+      if (!input) return false;
+      const described = (input.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
+      for (const el of document.querySelectorAll('.field-error')) {
+        if (el.id && described.includes(el.id)) return true;
+        // Near means sharing the field's wrapper (label, fieldset or div).
+        let box = el.parentElement;
+        for (let i = 0; i < 3 && box && box.tagName !== 'FORM'; i++, box = box.parentElement) {
+          if (box.contains(input)) return true;
+        }
+      }
+      return false;
+    });
+    assert.ok(nearBirthDate, 'no .field-error next to the birth_date input');
+    await shot('register-error.png');
+  });
+
+  step('a valid registration opens the new chart', async () => {
+    await page.locator('input[name=family_name]').fill('Okafor');
+    await page.locator('input[name=given_names]').fill('Grace');
+    await page.locator('input[name=birth_date]').fill('1990-03-14');
+    await page.locator('select[name=sex_at_birth]').selectOption('female');
+    await page.locator('input[name=pronouns]').fill('she/her');
+    const res = await submitWith(page.getByRole('button', { name: 'Register patient' }));
+    assert.equal(res.status(), 200, 'status of the chart after registering');
+    assert.match(pathOf(page), CHART_PATH);
+    chartPath = pathOf(page);
+    assert.match(await h1Text(), /Grace Okafor/);
+    assert.match(await page.locator('.mrn').first().innerText(), /\d/, '.mrn shows no digits');
+    await shot('chart.png');
+  });
+
+  step('the new patient is on My patients, once, linking to the chart', async () => {
+    assert.ok(chartPath, 'no chart was registered in an earlier step');
+    const res = await goto('/');
+    assert.equal(res.status(), 200);
+    const rows = page.locator('table#patients tr', { hasText: 'Okafor, Grace' });
+    assert.equal(await rows.count(), 1, 'rows for "Okafor, Grace" in table#patients');
+    const hrefs = await rows.first().locator('a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
+    assert.ok(hrefs.includes(chartPath), `no link to ${chartPath} in the row (links: ${hrefs.join(', ')})`);
+    await shot('my-patients.png');
+  });
+
+  step('searching patients by part of the name finds her', async () => {
+    const res = await goto('/patients');
+    assert.equal(res.status(), 200);
+    await page.locator('input[name=q]').fill('oka');
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load', timeout: TIMEOUT }),
+      page.locator('input[name=q]').press('Enter'),
+    ]);
+    assert.match(await bodyText(), /Okafor, Grace/);
+  });
+
+  step('signing out returns to the login page and ends the session', async () => {
+    await submitWith(page.getByRole('button', { name: 'Sign out' }));
+    assert.equal(pathOf(page), '/login');
+    const res = await goto('/');
+    assert.ok(!(res.status() === 200 && pathOf(page) === '/'), 'My patients still opens after signing out');
+  });
+
+  step('the auditor sees the registration in the audit log', async () => {
+    await signIn('audit_ray');
+    const res = await goto('/audit');
+    assert.equal(res.status(), 200);
+    const rows = page.locator('table#audit tr').filter({ hasText: 'patient.create' }).filter({ hasText: 'dr_lee' });
+    assert.ok((await rows.count()) >= 1, 'no row in table#audit with patient.create by dr_lee');
+    await shot('audit.png');
+  });
+
+  step('front desk opens the chart as demographics', async () => {
+    assert.ok(chartPath, 'no chart was registered in an earlier step');
+    await signIn('desk_amy');
+    const res = await goto(chartPath);
+    assert.equal(res.status(), 200);
+    assert.match(await bodyText(), /Okafor/);
+    await shot('front-desk-chart.png');
+  });
+
+  step('a therapist off the care team must break the glass with a reason', async () => {
+    assert.ok(chartPath, 'no chart was registered in an earlier step');
+    await signIn('t_kim');
+    const res = await goto(chartPath);
+    assert.equal(res.status(), 403);
+    const reason = page.locator('form textarea[name=reason]');
+    await reason.waitFor({ state: 'visible', timeout: TIMEOUT });
+    await shot('break-glass.png');
+    await reason.fill('Covering crisis call for Dr Lee tonight');
+    const opened = await submitWith(page.getByRole('button', { name: 'Open chart' }));
+    assert.equal(opened.status(), 200);
+    assert.equal(pathOf(page), chartPath);
+    assert.match(await h1Text(), /Grace Okafor/);
+  });
+});
