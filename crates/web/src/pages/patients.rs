@@ -285,13 +285,7 @@ fn groups(i: &DemographicsInput, e: &ValidationErrors) -> Vec<Group> {
                     &i.preferred_name,
                     "What the patient likes to be called",
                 ),
-                req(f(
-                    "birth_date",
-                    "Date of birth",
-                    "date",
-                    &i.birth_date,
-                    "YYYY-MM-DD",
-                )),
+                req(f("birth_date", "Date of birth", "date", &i.birth_date, "")),
             ],
         },
         Group {
