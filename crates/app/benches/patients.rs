@@ -35,8 +35,9 @@ use uuid::Uuid;
 /// Patients in the clinic before anything is measured, so a search walks an
 /// index and sorts a result set of a realistic size.
 const SEEDED: u64 = 2_000;
-/// Under `cargo test --benches` each bench runs once; a small clinic will do.
-const SEEDED_WHEN_TESTING: u64 = 60;
+/// Under `cargo test --benches` each bench runs once; a small clinic with
+/// every name in it will do.
+const SEEDED_WHEN_TESTING: u64 = 200;
 /// A FHIR search page (the API's default `_count`).
 const PAGE: u32 = 20;
 

@@ -247,7 +247,12 @@ async fn main() -> Result<()> {
             let t = app
                 .issue_token(&operator(), &username, expires_days)
                 .await
-                .map_err(cli_error)?;
+                .map_err(|e| match e {
+                    tandem_app::AppError::NotFound(_) => {
+                        anyhow::anyhow!("no user named {username:?}")
+                    }
+                    e => cli_error(e),
+                })?;
             println!("{}", t.secret.expose());
             eprintln!(
                 "Token {} for {username}, valid until {}.",
@@ -281,8 +286,13 @@ async fn main() -> Result<()> {
                 }
                 Some(b) => {
                     println!(
-                        "AUDIT LOG BROKEN: {b}. {} entries before it verified.",
-                        report.entries
+                        "AUDIT LOG BROKEN: {b}. {} {} before it verified.",
+                        report.entries,
+                        if report.entries == 1 {
+                            "entry"
+                        } else {
+                            "entries"
+                        }
                     );
                     std::process::exit(2);
                 }

@@ -2,6 +2,9 @@
 //! operator types and what an API client sees, including crashes, token
 //! revocation, audit-log tampering and restoring from a backup.
 
+// Helpers outside #[test] functions report failure the way tests do: by panicking.
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+
 mod support;
 
 use support::{Db, PASSWORD, Server, names_entry, pg_tool, tandem};

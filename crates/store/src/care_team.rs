@@ -38,6 +38,7 @@ struct Row {
     end_date: Option<Date>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn add(
     tx: &mut Tx,
     org: OrgId,

@@ -86,7 +86,8 @@ pub async fn revoke(tx: &mut Tx, org: OrgId, id: TokenId, now: OffsetDateTime) -
     Ok(n == 1)
 }
 
-/// Revokes the token with this secret digest.
+/// Revokes the token with this secret digest; `None` when there is no such
+/// token or it was already revoked.
 pub async fn revoke_by_hash(
     tx: &mut Tx,
     token_hash: &str,
@@ -95,6 +96,5 @@ pub async fn revoke_by_hash(
     let Some(t) = by_hash(tx, token_hash).await? else {
         return Ok(None);
     };
-    revoke(tx, t.org, t.id, now).await?;
-    Ok(Some(t))
+    Ok(revoke(tx, t.org, t.id, now).await?.then_some(t))
 }

@@ -1,4 +1,5 @@
 //! The storage suite: every test runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use tandem_core::audit::{AuditRecord, Verifier};

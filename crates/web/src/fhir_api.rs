@@ -258,12 +258,11 @@ fn patient_response(status: StatusCode, p: &Patient, base: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", p.version)) {
         h.insert(header::ETAG, v);
     }
-    if status == StatusCode::CREATED {
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("{base}/Patient/{}/_history/{}", p.id, p.version))
-        {
-            h.insert(header::LOCATION, v);
-        }
+    let location = format!("{base}/Patient/{}/_history/{}", p.id, p.version);
+    if status == StatusCode::CREATED
+        && let Ok(v) = HeaderValue::from_str(&location)
+    {
+        h.insert(header::LOCATION, v);
     }
     r
 }
