@@ -206,6 +206,16 @@ struct PatientForm {
     cancel: String,
 }
 
+/// Field messages start lower-case so they compose ("birth_date: enter …");
+/// on the form each stands alone as a sentence.
+fn sentence(m: &str) -> String {
+    let mut c = m.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
 fn groups(i: &DemographicsInput, e: &ValidationErrors) -> Vec<Group> {
     let f = |name: &'static str,
              label: &'static str,
@@ -216,7 +226,7 @@ fn groups(i: &DemographicsInput, e: &ValidationErrors) -> Vec<Group> {
         label,
         kind,
         value: value.to_string(),
-        error: e.for_field(name).map(str::to_string),
+        error: e.for_field(name).map(sentence),
         hint,
         options: vec![],
         required: false,
