@@ -1,7 +1,7 @@
 //! Care-team membership: who treats the patient. Membership is what grants
 //! a clinician access, so every change is audited.
 
-use crate::{App, AppError, Caller, Result, patient_ref};
+use crate::{App, AppError, Caller, Result};
 use tandem_core::access::PatientAction;
 use tandem_core::audit::Outcome;
 use tandem_core::ids::{CareTeamMemberId, PatientId, UserId};
@@ -15,20 +15,14 @@ impl App {
         caller: &Caller,
         patient: PatientId,
     ) -> Result<Vec<care_team::Member>> {
-        let mut tx = self.store.begin().await?;
-        let purpose = match self
-            .authorize(
-                &mut tx,
+        let (mut tx, purpose) = self
+            .begin_for_patient(
                 caller,
                 patient,
                 PatientAction::ReadDemographics,
                 "care_team.read",
             )
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return self.refuse(tx, e).await,
-        };
+            .await?;
         let team = care_team::for_patient(&mut tx, caller.actor.org, patient).await?;
         let mut rec = self.record(caller, "care_team.read", Outcome::Success);
         rec.patient_id = Some(patient);
@@ -47,20 +41,14 @@ impl App {
         user: UserId,
         start: Option<Date>,
     ) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        let purpose = match self
-            .authorize(
-                &mut tx,
+        let (mut tx, purpose) = self
+            .begin_for_patient(
                 caller,
                 patient,
                 PatientAction::ManageCareTeam,
                 "care_team.add",
             )
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return self.refuse(tx, e).await,
-        };
+            .await?;
         let org = caller.actor.org;
         let member = users::by_id(&mut tx, org, user)
             .await?
@@ -85,10 +73,7 @@ impl App {
         }
         let id = CareTeamMemberId::generate(self.clock(), self.entropy());
         care_team::add(&mut tx, org, id, patient, user, role, start, self.now()).await?;
-        let mut rec = self.record(caller, "care_team.add", Outcome::Success);
-        rec.patient_id = Some(patient);
-        rec.resource = Some(patient_ref(patient));
-        rec.purpose = Some(purpose.as_str().into());
+        let mut rec = self.patient_record(caller, "care_team.add", patient, purpose);
         rec.detail = Some(format!(
             "{} as {} from {start}",
             member.username,
@@ -107,20 +92,14 @@ impl App {
         member: CareTeamMemberId,
         end: Option<Date>,
     ) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        let purpose = match self
-            .authorize(
-                &mut tx,
+        let (mut tx, purpose) = self
+            .begin_for_patient(
                 caller,
                 patient,
                 PatientAction::ManageCareTeam,
                 "care_team.end",
             )
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return self.refuse(tx, e).await,
-        };
+            .await?;
         let end = end.unwrap_or(self.clock().today());
         let team = care_team::for_patient(&mut tx, caller.actor.org, patient).await?;
         let Some(m) = team.iter().find(|m| m.id == member) else {
@@ -138,10 +117,7 @@ impl App {
                 "this membership has already ended",
             ));
         }
-        let mut rec = self.record(caller, "care_team.end", Outcome::Success);
-        rec.patient_id = Some(patient);
-        rec.resource = Some(patient_ref(patient));
-        rec.purpose = Some(purpose.as_str().into());
+        let mut rec = self.patient_record(caller, "care_team.end", patient, purpose);
         rec.detail = Some(format!("{} ended {end}", m.username));
         audit::append(&mut tx, rec).await?;
         tx.commit().await?;

@@ -5,7 +5,7 @@ use tandem_core::access::{
     Decision, Denial, PatientAction, Purpose, Relationship, can_break_glass, can_register, decide,
     searches_whole_clinic, valid_break_glass_reason,
 };
-use tandem_core::audit::Outcome;
+use tandem_core::audit::{AuditRecord, Outcome};
 use tandem_core::ids::{CareTeamMemberId, GrantId, PatientId};
 use tandem_core::mrn::Mrn;
 use tandem_core::patient::{Demographics, Patient, PatientQuery};
@@ -28,30 +28,31 @@ pub struct PatientPage {
 }
 
 impl App {
-    /// Decides an access inside `tx`. A refusal is audited in the same
-    /// transaction, which is then committed, and returned as the error.
-    pub(crate) async fn authorize(
+    /// Opens the transaction of an action on one patient and decides the
+    /// access in it. A refusal is audited (outcome `denied`, or `failed` for
+    /// an unknown patient), committed on its own, and returned as the error.
+    pub(crate) async fn begin_for_patient(
         &self,
-        tx: &mut Tx,
         caller: &Caller,
         patient: PatientId,
         action: PatientAction,
         audit_action: &str,
-    ) -> Result<Purpose> {
+    ) -> Result<(Tx, Purpose)> {
+        let mut tx = self.store.begin().await?;
         let actor = &caller.actor;
-        let exists = patients::get(tx, actor.org, patient).await?.is_some();
+        let exists = patients::get(&mut tx, actor.org, patient).await?.is_some();
         let mut rel = Relationship::default();
         if exists && actor.role.is_clinician() {
+            let today = self.clock().today();
             rel.on_care_team =
-                care_team::is_member(tx, actor.org, patient, actor.user_id, self.clock().today())
-                    .await?;
+                care_team::is_member(&mut tx, actor.org, patient, actor.user_id, today).await?;
             if !rel.on_care_team {
                 rel.break_glass =
-                    grants::active(tx, actor.org, actor.user_id, patient, self.now()).await?;
+                    grants::active(&mut tx, actor.org, actor.user_id, patient, self.now()).await?;
             }
         }
-        let refusal = match (exists, decide(actor.role, rel, action)) {
-            (true, Decision::Allow(purpose)) => return Ok(purpose),
+        let (detail, error) = match (exists, decide(actor.role, rel, action)) {
+            (true, Decision::Allow(purpose)) => return Ok((tx, purpose)),
             (false, _) => ("not found", AppError::NotFound("patient")),
             (true, Decision::Deny(Denial::NotOnCareTeam)) => (
                 "not on care team",
@@ -67,21 +68,27 @@ impl App {
             Outcome::Failed
         };
         let mut rec = self.record(caller, audit_action, outcome);
-        if exists {
-            rec.patient_id = Some(patient);
-        }
+        rec.patient_id = exists.then_some(patient);
         rec.resource = Some(patient_ref(patient));
-        rec.detail = Some(refusal.0.to_string());
-        audit::append(tx, rec).await?;
-        Err(refusal.1)
+        rec.detail = Some(detail.to_string());
+        audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Err(error)
     }
 
-    /// Commits a transaction whose only write is the refusal's audit entry.
-    pub(crate) async fn refuse<T>(&self, tx: Tx, e: AppError) -> Result<T> {
-        if matches!(e, AppError::Forbidden(_) | AppError::NotFound(_)) {
-            tx.commit().await?;
-        }
-        Err(e)
+    /// The audit record of a permitted action on one patient.
+    pub(crate) fn patient_record(
+        &self,
+        caller: &Caller,
+        action: &str,
+        patient: PatientId,
+        purpose: Purpose,
+    ) -> AuditRecord {
+        let mut rec = self.record(caller, action, Outcome::Success);
+        rec.patient_id = Some(patient);
+        rec.resource = Some(patient_ref(patient));
+        rec.purpose = Some(purpose.as_str().into());
+        rec
     }
 
     async fn deny_role<T>(
@@ -155,27 +162,13 @@ impl App {
 
     /// Reads demographics (FHIR `Patient`, the chart header).
     pub async fn read_patient(&self, caller: &Caller, id: PatientId) -> Result<Patient> {
-        let mut tx = self.store.begin().await?;
-        let purpose = match self
-            .authorize(
-                &mut tx,
-                caller,
-                id,
-                PatientAction::ReadDemographics,
-                "patient.read",
-            )
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return self.refuse(tx, e).await,
-        };
+        let (mut tx, purpose) = self
+            .begin_for_patient(caller, id, PatientAction::ReadDemographics, "patient.read")
+            .await?;
         let p = patients::get(&mut tx, caller.actor.org, id)
             .await?
             .ok_or(AppError::NotFound("patient"))?;
-        let mut rec = self.record(caller, "patient.read", Outcome::Success);
-        rec.patient_id = Some(id);
-        rec.resource = Some(patient_ref(id));
-        rec.purpose = Some(purpose.as_str().into());
+        let rec = self.patient_record(caller, "patient.read", id, purpose);
         audit::append(&mut tx, rec).await?;
         tx.commit().await?;
         Ok(p)
@@ -189,23 +182,15 @@ impl App {
         } else {
             PatientAction::ReadDemographics
         };
-        let mut tx = self.store.begin().await?;
-        let purpose = match self
-            .authorize(&mut tx, caller, id, action, "chart.open")
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return self.refuse(tx, e).await,
-        };
+        let (mut tx, purpose) = self
+            .begin_for_patient(caller, id, action, "chart.open")
+            .await?;
         let org_id = caller.actor.org;
         let patient = patients::get(&mut tx, org_id, id)
             .await?
             .ok_or(AppError::NotFound("patient"))?;
         let team = care_team::for_patient(&mut tx, org_id, id).await?;
-        let mut rec = self.record(caller, "chart.open", Outcome::Success);
-        rec.patient_id = Some(id);
-        rec.resource = Some(patient_ref(id));
-        rec.purpose = Some(purpose.as_str().into());
+        let rec = self.patient_record(caller, "chart.open", id, purpose);
         audit::append(&mut tx, rec).await?;
         tx.commit().await?;
         Ok(Chart {
@@ -224,20 +209,14 @@ impl App {
         d: Demographics,
         expected_version: Option<i64>,
     ) -> Result<Patient> {
-        let mut tx = self.store.begin().await?;
-        let purpose = match self
-            .authorize(
-                &mut tx,
+        let (mut tx, purpose) = self
+            .begin_for_patient(
                 caller,
                 id,
                 PatientAction::EditDemographics,
                 "patient.update",
             )
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => return self.refuse(tx, e).await,
-        };
+            .await?;
         let org_id = caller.actor.org;
         let current = patients::get(&mut tx, org_id, id)
             .await?
@@ -254,10 +233,7 @@ impl App {
             .ok_or(AppError::VersionConflict {
                 current: current.version,
             })?;
-        let mut rec = self.record(caller, "patient.update", Outcome::Success);
-        rec.patient_id = Some(id);
-        rec.resource = Some(patient_ref(id));
-        rec.purpose = Some(purpose.as_str().into());
+        let mut rec = self.patient_record(caller, "patient.update", id, purpose);
         rec.detail = Some(if changed.is_empty() {
             "no changes".into()
         } else {
