@@ -187,6 +187,13 @@ impl Fixture {
                     .await
                     .expect("seed a patient");
             }
+            // Autovacuum would have analyzed the tables within a minute of
+            // this load. Without statistics the planner checks care-team
+            // membership by rescanning the whole panel for every match, and
+            // searches take about forty times longer (docs/performance.md).
+            if let Store::Postgres(pool) = &db.store {
+                sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
+            }
             (db, app, caller)
         });
         let fx = Fixture {

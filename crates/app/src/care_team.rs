@@ -15,7 +15,7 @@ impl App {
         caller: &Caller,
         patient: PatientId,
     ) -> Result<Vec<care_team::Member>> {
-        let (mut tx, purpose) = self
+        let (mut tx, purpose, _) = self
             .begin_for_patient(
                 caller,
                 patient,
@@ -41,7 +41,7 @@ impl App {
         user: UserId,
         start: Option<Date>,
     ) -> Result<()> {
-        let (mut tx, purpose) = self
+        let (mut tx, purpose, _) = self
             .begin_for_patient(
                 caller,
                 patient,
@@ -92,7 +92,7 @@ impl App {
         member: CareTeamMemberId,
         end: Option<Date>,
     ) -> Result<()> {
-        let (mut tx, purpose) = self
+        let (mut tx, purpose, _) = self
             .begin_for_patient(
                 caller,
                 patient,

@@ -37,10 +37,11 @@ impl App {
         patient: PatientId,
         action: PatientAction,
         audit_action: &str,
-    ) -> Result<(Tx, Purpose)> {
+    ) -> Result<(Tx, Purpose, Patient)> {
         let mut tx = self.store.begin().await?;
         let actor = &caller.actor;
-        let exists = patients::get(&mut tx, actor.org, patient).await?.is_some();
+        let found = patients::get(&mut tx, actor.org, patient).await?;
+        let exists = found.is_some();
         let mut rel = Relationship::default();
         if exists && actor.role.is_clinician() {
             let today = self.clock().today();
@@ -52,7 +53,12 @@ impl App {
             }
         }
         let (detail, error) = match (exists, decide(actor.role, rel, action)) {
-            (true, Decision::Allow(purpose)) => return Ok((tx, purpose)),
+            (true, Decision::Allow(purpose)) => {
+                if let Some(p) = found {
+                    return Ok((tx, purpose, p));
+                }
+                ("not found", AppError::NotFound("patient"))
+            }
             (false, _) => ("not found", AppError::NotFound("patient")),
             (true, Decision::Deny(Denial::NotOnCareTeam)) => (
                 "not on care team",
@@ -152,22 +158,21 @@ impl App {
             .into(),
         );
         rec.detail = Some(detail);
-        audit::append(&mut tx, rec).await?;
+        // Read back before the audit append: the append locks the chain
+        // head until commit, so nothing else should happen after it.
         let p = patients::get(&mut tx, org_id, id)
             .await?
             .ok_or(AppError::NotFound("patient"))?;
+        audit::append(&mut tx, rec).await?;
         tx.commit().await?;
         Ok(p)
     }
 
     /// Reads demographics (FHIR `Patient`, the chart header).
     pub async fn read_patient(&self, caller: &Caller, id: PatientId) -> Result<Patient> {
-        let (mut tx, purpose) = self
+        let (mut tx, purpose, p) = self
             .begin_for_patient(caller, id, PatientAction::ReadDemographics, "patient.read")
             .await?;
-        let p = patients::get(&mut tx, caller.actor.org, id)
-            .await?
-            .ok_or(AppError::NotFound("patient"))?;
         let rec = self.patient_record(caller, "patient.read", id, purpose);
         audit::append(&mut tx, rec).await?;
         tx.commit().await?;
@@ -182,13 +187,10 @@ impl App {
         } else {
             PatientAction::ReadDemographics
         };
-        let (mut tx, purpose) = self
+        let (mut tx, purpose, patient) = self
             .begin_for_patient(caller, id, action, "chart.open")
             .await?;
         let org_id = caller.actor.org;
-        let patient = patients::get(&mut tx, org_id, id)
-            .await?
-            .ok_or(AppError::NotFound("patient"))?;
         let team = care_team::for_patient(&mut tx, org_id, id).await?;
         let rec = self.patient_record(caller, "chart.open", id, purpose);
         audit::append(&mut tx, rec).await?;
@@ -209,7 +211,7 @@ impl App {
         d: Demographics,
         expected_version: Option<i64>,
     ) -> Result<Patient> {
-        let (mut tx, purpose) = self
+        let (mut tx, purpose, current) = self
             .begin_for_patient(
                 caller,
                 id,
@@ -218,9 +220,6 @@ impl App {
             )
             .await?;
         let org_id = caller.actor.org;
-        let current = patients::get(&mut tx, org_id, id)
-            .await?
-            .ok_or(AppError::NotFound("patient"))?;
         let expected = expected_version.unwrap_or(current.version);
         if expected != current.version {
             return Err(AppError::VersionConflict {
@@ -239,10 +238,12 @@ impl App {
         } else {
             format!("changed: {}", changed.join(", "))
         });
-        audit::append(&mut tx, rec).await?;
+        // Read back before the audit append: the append locks the chain
+        // head until commit, so nothing else should happen after it.
         let p = patients::get(&mut tx, org_id, id)
             .await?
             .ok_or(AppError::NotFound("patient"))?;
+        audit::append(&mut tx, rec).await?;
         tx.commit().await?;
         Ok(p)
     }

@@ -247,8 +247,8 @@ async fn token_refusals(backend: Backend) {
         r.stdout
     );
     assert!(
-        r.stderr.contains("no such user"),
-        "an unknown account is named as such: {}",
+        r.stderr.contains("no user named \"nobody\""),
+        "the unknown account is named: {}",
         r.stderr
     );
 

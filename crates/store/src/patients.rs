@@ -334,10 +334,25 @@ pub async fn search(tx: &mut Tx, org: OrgId, scope: Scope, q: &PatientQuery) -> 
     if let Scope::CareTeamOf { user, today } = scope {
         let u = next(&mut binds, Bind::Uuid(user.0));
         let t = next(&mut binds, Bind::Date(today));
-        wh.push(format!(
-            "p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.org_id = $1 AND m.user_id = {u} \
-             AND m.start_date <= {t} AND (m.end_date IS NULL OR m.end_date >= {t}))"
-        ));
+        // With other filters, those drive the search and the care team is
+        // checked per match through its (org, user, patient) index; with
+        // none ("my patients"), the care team itself drives it.
+        let narrowed = q.birth_date.is_some()
+            || q.mrn.is_some()
+            || !q.name_prefixes.is_empty()
+            || q.family_prefix.is_some()
+            || q.given_prefix.is_some();
+        let active = format!("m.start_date <= {t} AND (m.end_date IS NULL OR m.end_date >= {t})");
+        wh.push(if narrowed {
+            format!(
+                "EXISTS (SELECT 1 FROM care_team_members m WHERE m.org_id = p.org_id AND m.user_id = {u} \
+                 AND m.patient_id = p.id AND {active})"
+            )
+        } else {
+            format!(
+                "p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.org_id = $1 AND m.user_id = {u} AND {active})"
+            )
+        });
     }
     if let Some(d) = q.birth_date {
         let b = next(&mut binds, Bind::Date(d));
