@@ -1031,7 +1031,210 @@ async fn health_and_metrics(db: TestDb) {
     );
 }
 
+/// Every role against every patient route, on and off the care team.
+async fn role_route_matrix(db: TestDb) {
+    let e = env(db).await;
+    let roles = [
+        ("p_on", Role::Prescriber),
+        ("t_on", Role::Therapist),
+        ("n_on", Role::Nurse),
+        ("cm_on", Role::CareManager),
+        ("p_off", Role::Prescriber),
+        ("t_off", Role::Therapist),
+        ("n_off", Role::Nurse),
+        ("cm_off", Role::CareManager),
+        ("desk", Role::FrontDesk),
+        ("admin", Role::Admin),
+        ("auditor", Role::Auditor),
+    ];
+    let mut tokens = std::collections::HashMap::new();
+    for (u, r) in roles {
+        tokens.insert(u, e.token(u, r).await);
+    }
+    let r = e
+        .fhir_send(
+            Method::POST,
+            &tokens["p_on"],
+            "Patient",
+            &patient("Rivera", "Ana", "1988-04-12"),
+            &[],
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let users = e
+        .fhir_get(&tokens["p_on"], "Practitioner?_count=100")
+        .await
+        .json();
+    let user_id = |name: &str| {
+        users["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| &x["resource"])
+            .find(|r| r["identifier"][0]["value"] == name)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let dr = login(&e, "p_on").await;
+    let csrf = csrf_of(
+        &e.send(Method::GET, "/", &[("cookie", &dr)], Body::empty())
+            .await
+            .body,
+    );
+    for u in ["t_on", "n_on", "cm_on"] {
+        let form = format!("csrf={csrf}&user_id={}", user_id(u));
+        let r = e
+            .send(
+                Method::POST,
+                &format!("/patients/{id}/care-team"),
+                &[("cookie", &dr), ("content-type", FORM)],
+                form,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "adding {u}");
+    }
+
+    // (user, chart page, edit page, FHIR read, FHIR CareTeam)
+    let expect: [(&str, u16, u16, u16, u16); 11] = [
+        ("p_on", 200, 200, 200, 200),
+        ("t_on", 200, 200, 200, 200),
+        ("n_on", 200, 200, 200, 200),
+        ("cm_on", 200, 200, 200, 200),
+        ("p_off", 403, 303, 403, 403),
+        ("t_off", 403, 303, 403, 403),
+        ("n_off", 403, 303, 403, 403),
+        ("cm_off", 403, 303, 403, 403),
+        ("desk", 200, 200, 200, 200),
+        ("admin", 403, 403, 403, 403),
+        ("auditor", 403, 403, 403, 403),
+    ];
+    for (u, chart, edit, read, team) in expect {
+        let c = login(&e, u).await;
+        let got = (
+            e.send(
+                Method::GET,
+                &format!("/patients/{id}"),
+                &[("cookie", &c)],
+                Body::empty(),
+            )
+            .await
+            .status
+            .as_u16(),
+            e.send(
+                Method::GET,
+                &format!("/patients/{id}/edit"),
+                &[("cookie", &c)],
+                Body::empty(),
+            )
+            .await
+            .status
+            .as_u16(),
+            e.fhir_get(&tokens[u], &format!("Patient/{id}"))
+                .await
+                .status
+                .as_u16(),
+            e.fhir_get(&tokens[u], &format!("CareTeam/{id}"))
+                .await
+                .status
+                .as_u16(),
+        );
+        assert_eq!(
+            got,
+            (chart, edit, read, team),
+            "{u}: (chart, edit, FHIR read, FHIR CareTeam)"
+        );
+        // Writes: only the care team and front desk may change demographics.
+        let page = e
+            .send(Method::GET, "/patients", &[("cookie", &c)], Body::empty())
+            .await;
+        let form_token = if page.body.contains("name=\"csrf\"") {
+            csrf_of(&page.body)
+        } else {
+            String::new()
+        };
+        let body = format!(
+            "csrf={form_token}&family_name=Rivera&given_names=Ana&birth_date=1988-04-12&phone=555-201-3344"
+        );
+        let w = e
+            .send(
+                Method::POST,
+                &format!("/patients/{id}/edit"),
+                &[("cookie", &c), ("content-type", FORM)],
+                body,
+            )
+            .await;
+        let may_write = read == 200;
+        assert_eq!(
+            w.status == StatusCode::SEE_OTHER,
+            may_write,
+            "{u}: edit form post gave {}",
+            w.status
+        );
+    }
+    // Break-the-glass opens the chart for an off-team clinician only.
+    let c = login(&e, "n_off").await;
+    let page = e
+        .send(
+            Method::GET,
+            &format!("/patients/{id}"),
+            &[("cookie", &c)],
+            Body::empty(),
+        )
+        .await;
+    let t = csrf_of(&page.body);
+    let r = e
+        .send(
+            Method::POST,
+            &format!("/patients/{id}/break-glass"),
+            &[("cookie", &c), ("content-type", FORM)],
+            format!("csrf={t}&reason=Night+shift+medication+question"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        e.send(
+            Method::GET,
+            &format!("/patients/{id}"),
+            &[("cookie", &c)],
+            Body::empty()
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        e.fhir_get(&tokens["n_off"], &format!("Patient/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let c = login(&e, "admin").await;
+    let page = e
+        .send(
+            Method::GET,
+            "/admin/users",
+            &[("cookie", &c)],
+            Body::empty(),
+        )
+        .await;
+    let t = csrf_of(&page.body);
+    let r = e
+        .send(
+            Method::POST,
+            &format!("/patients/{id}/break-glass"),
+            &[("cookie", &c), ("content-type", FORM)],
+            format!("csrf={t}&reason=Admin+wants+to+look+around"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "admins cannot break the glass"
+    );
+}
+
 both_backends! {
+    role_matrix => role_route_matrix;
     fhir_lifecycle => fhir_patient_lifecycle;
     fhir_bad_input => fhir_bad_input_stores_nothing;
     fhir_access => fhir_auth_and_care_team;
