@@ -390,7 +390,7 @@ struct Paging {
     offset: u32,
 }
 
-fn paging(k: &str, v: &str, p: &mut Paging) -> Result<bool, Outcome> {
+fn read_paging(k: &str, v: &str, p: &mut Paging) -> Result<bool, Outcome> {
     match k {
         "_count" => {
             let n: u32 = v.parse().map_err(|_| {
@@ -441,6 +441,48 @@ fn query_string(kept: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// A search's paging and the query string of the parameters it used.
+struct Search {
+    paging: Paging,
+    query: String,
+}
+
+impl Search {
+    fn bundle(&self, headers: &HeaderMap, kind: &str, total: u64, entries: Vec<Value>) -> Response {
+        let page = tandem_fhir::bundle::SearchPage {
+            total,
+            offset: u64::from(self.paging.offset),
+            count: u64::from(self.paging.count),
+        };
+        let b = tandem_fhir::bundle::searchset(&base(headers), kind, &self.query, &page, entries);
+        fhir(StatusCode::OK, &b)
+    }
+}
+
+/// Walks a search's parameters: paging and formatting ones are handled
+/// here, every other one goes to `accept`, which refuses those it does not know.
+fn read_search(
+    raw: Option<&str>,
+    mut accept: impl FnMut(&str, &str) -> Result<(), Outcome>,
+) -> Result<Search, Outcome> {
+    let mut paging = Paging {
+        count: 20,
+        offset: 0,
+    };
+    let mut kept = Vec::new();
+    for (k, v) in params(raw) {
+        if read_paging(&k, &v, &mut paging)? || IGNORED.contains(&k.as_str()) {
+            continue;
+        }
+        accept(&k, &v)?;
+        kept.push((k, v));
+    }
+    Ok(Search {
+        paging,
+        query: query_string(&kept),
+    })
+}
+
 async fn search_patients(
     State(s): State<AppState>,
     Bearer(c): Bearer,
@@ -449,74 +491,46 @@ async fn search_patients(
 ) -> Response {
     let run = async {
         let mut q = PatientQuery::default();
-        let mut p = Paging {
-            count: 20,
-            offset: 0,
-        };
-        let mut kept = Vec::new();
-        for (k, v) in params(raw.as_deref()) {
-            if paging(&k, &v, &mut p)? || IGNORED.contains(&k.as_str()) {
-                continue;
-            }
-            match k.as_str() {
+        let search = read_search(raw.as_deref(), |k, v| {
+            match k {
                 "name" => q
                     .name_prefixes
-                    .extend(tandem_core::patient::search_tokens(&v)),
-                "family" => q.family_prefix = Some(v.clone()),
-                "given" => q.given_prefix = Some(v.clone()),
+                    .extend(tandem_core::patient::search_tokens(v)),
+                "family" => q.family_prefix = Some(v.to_string()),
+                "given" => q.given_prefix = Some(v.to_string()),
                 "birthdate" => {
-                    let d = v.strip_prefix("eq").unwrap_or(&v);
-                    q.birth_date = Some(parse_date(d).ok_or_else(|| {
-                        err(
-                            400,
-                            IssueCode::Invalid,
-                            format!("birthdate must be a full date YYYY-MM-DD (got {v:?})"),
-                            None,
-                        )
-                    })?);
+                    let d = v.strip_prefix("eq").unwrap_or(v);
+                    let date = parse_date(d).ok_or_else(|| {
+                        let msg = format!("birthdate must be a full date YYYY-MM-DD (got {v:?})");
+                        err(400, IssueCode::Invalid, msg, None)
+                    })?;
+                    q.birth_date = Some(date);
                 }
                 "identifier" => {
-                    let value = match v.split_once('|') {
+                    q.mrn = Some(match v.split_once('|') {
                         Some((sys, val)) if sys.is_empty() || sys == MRN_SYSTEM => val.to_string(),
                         Some((sys, _)) => {
-                            return Err(err(
-                                400,
-                                IssueCode::NotSupported,
-                                format!(
-                                    "identifier system {sys:?} is not known here; MRNs use {MRN_SYSTEM}"
-                                ),
-                                None,
-                            ));
+                            let msg = format!(
+                                "identifier system {sys:?} is not known here; MRNs use {MRN_SYSTEM}"
+                            );
+                            return Err(err(400, IssueCode::NotSupported, msg, None));
                         }
-                        None => v.clone(),
-                    };
-                    q.mrn = Some(value);
+                        None => v.to_string(),
+                    });
                 }
-                _ => return Err(unknown_param(&k, "Patient")),
+                _ => return Err(unknown_param(k, "Patient")),
             }
-            kept.push((k, v));
-        }
-        q.limit = p.count;
-        q.offset = p.offset;
+            Ok(())
+        })?;
+        q.limit = search.paging.count;
+        q.offset = search.paging.offset;
         let page = s.app.search_patients(&c, &q).await?;
         let entries = page
             .patients
             .iter()
             .map(tandem_fhir::patient::patient_to_json)
             .collect();
-        let sp = tandem_fhir::bundle::SearchPage {
-            total: page.total,
-            offset: u64::from(p.offset),
-            count: u64::from(p.count),
-        };
-        let b = tandem_fhir::bundle::searchset(
-            &base(&headers),
-            "Patient",
-            &query_string(&kept),
-            &sp,
-            entries,
-        );
-        Ok::<_, Outcome>(fhir(StatusCode::OK, &b))
+        Ok::<_, Outcome>(search.bundle(&headers, "Patient", page.total, entries))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -538,43 +552,23 @@ async fn search_practitioners(
     headers: HeaderMap,
 ) -> Response {
     let run = async {
-        let mut p = Paging {
-            count: 20,
-            offset: 0,
-        };
         let mut name = None;
-        let mut kept = Vec::new();
-        for (k, v) in params(raw.as_deref()) {
-            if paging(&k, &v, &mut p)? || IGNORED.contains(&k.as_str()) {
-                continue;
+        let search = read_search(raw.as_deref(), |k, v| match k {
+            "name" => {
+                name = Some(v.to_string());
+                Ok(())
             }
-            match k.as_str() {
-                "name" => name = Some(v.clone()),
-                _ => return Err(unknown_param(&k, "Practitioner")),
-            }
-            kept.push((k, v));
-        }
+            _ => Err(unknown_param(k, "Practitioner")),
+        })?;
         let all = s.app.practitioners(&c, name.as_deref()).await?;
-        let total = all.len() as u64;
+        let Paging { count, offset } = search.paging;
         let entries = all
             .iter()
-            .skip(p.offset as usize)
-            .take(p.count as usize)
+            .skip(offset as usize)
+            .take(count as usize)
             .map(practitioner_json)
-            .collect::<Vec<_>>();
-        let sp = tandem_fhir::bundle::SearchPage {
-            total,
-            offset: u64::from(p.offset),
-            count: u64::from(p.count),
-        };
-        let b = tandem_fhir::bundle::searchset(
-            &base(&headers),
-            "Practitioner",
-            &query_string(&kept),
-            &sp,
-            entries,
-        );
-        Ok::<_, Outcome>(fhir(StatusCode::OK, &b))
+            .collect();
+        Ok::<_, Outcome>(search.bundle(&headers, "Practitioner", all.len() as u64, entries))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -643,63 +637,40 @@ async fn search_care_teams(
 ) -> Response {
     let run = async {
         let mut patient = None;
-        let mut kept = Vec::new();
-        let mut p = Paging {
-            count: 20,
-            offset: 0,
-        };
-        for (k, v) in params(raw.as_deref()) {
-            if paging(&k, &v, &mut p)? || IGNORED.contains(&k.as_str()) {
-                continue;
+        let search = read_search(raw.as_deref(), |k, v| match k {
+            "patient" | "subject" => {
+                let id = v.strip_prefix("Patient/").unwrap_or(v);
+                let pid = id.parse::<PatientId>().map_err(|_| {
+                    err(
+                        400,
+                        IssueCode::Invalid,
+                        format!("{k} must be a Patient id (got {v:?})"),
+                        None,
+                    )
+                })?;
+                patient = Some(pid);
+                Ok(())
             }
-            match k.as_str() {
-                "patient" | "subject" => {
-                    let id = v.strip_prefix("Patient/").unwrap_or(&v);
-                    patient = Some(id.parse::<PatientId>().map_err(|_| {
-                        err(
-                            400,
-                            IssueCode::Invalid,
-                            format!("{k} must be a Patient id (got {v:?})"),
-                            None,
-                        )
-                    })?);
-                }
-                _ => return Err(unknown_param(&k, "CareTeam")),
-            }
-            kept.push((k, v));
-        }
+            _ => Err(unknown_param(k, "CareTeam")),
+        })?;
         let Some(pid) = patient else {
-            return Err(err(
-                400,
-                IssueCode::Required,
-                "CareTeam search needs the patient parameter",
-                None,
-            ));
+            let msg = "CareTeam search needs the patient parameter";
+            return Err(err(400, IssueCode::Required, msg, None));
         };
-        let entries = match care_team_json(&s, &c, pid).await {
+        // One CareTeam per patient: the search finds it or nothing.
+        let found = match care_team_json(&s, &c, pid).await {
             Ok(v) => vec![v],
             Err(Outcome(e)) if e.status == 404 => vec![],
             Err(e) => return Err(e),
         };
-        let total = entries.len() as u64;
-        let entries = if p.offset > 0 || p.count == 0 {
-            vec![]
-        } else {
-            entries
-        };
-        let sp = tandem_fhir::bundle::SearchPage {
-            total,
-            offset: u64::from(p.offset),
-            count: u64::from(p.count),
-        };
-        let b = tandem_fhir::bundle::searchset(
-            &base(&headers),
-            "CareTeam",
-            &query_string(&kept),
-            &sp,
-            entries,
-        );
-        Ok::<_, Outcome>(fhir(StatusCode::OK, &b))
+        let total = found.len() as u64;
+        let Paging { count, offset } = search.paging;
+        let entries = found
+            .into_iter()
+            .skip(offset as usize)
+            .take(count as usize)
+            .collect();
+        Ok::<_, Outcome>(search.bundle(&headers, "CareTeam", total, entries))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
