@@ -10,6 +10,7 @@ pub mod auth;
 pub mod clock;
 pub mod entropy;
 pub mod ids;
+pub mod instrument;
 pub mod mrn;
 pub mod patient;
 pub mod role;

@@ -1,0 +1,5 @@
+//! Clinical knowledge as reviewed data: the files of `content/`, compiled
+//! into the binary. Parsing and checking them is `tandem_core`'s job.
+#![forbid(unsafe_code)]
+
+include!(concat!(env!("OUT_DIR"), "/instruments.rs"));
