@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod score;
 mod system;
 
 use anyhow::{Context, Result, bail};
@@ -81,6 +82,18 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Score a CSV of responses (one row each, item columns named by linkId) to stdout; no database.
+    Score {
+        /// Instrument id, e.g. phq9, gad7, phq2.
+        #[arg(long)]
+        instrument: String,
+        /// The responses; `-` reads standard input.
+        #[arg(long)]
+        csv: PathBuf,
+        /// A band model other than the instrument's default.
+        #[arg(long)]
+        band_model: Option<String>,
     },
     /// Write a consistent backup while the server runs (SQLite copy or pg_dump archive).
     Backup {
@@ -171,9 +184,19 @@ fn init_logging(default: &str) {
         .init();
 }
 
+/// Errors end the program with their message and causes, never a backtrace.
 #[tokio::main]
-async fn main() -> Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve {
             db,
@@ -297,6 +320,35 @@ async fn main() -> Result<()> {
                     std::process::exit(2);
                 }
             }
+        }
+        Command::Score {
+            instrument,
+            csv,
+            band_model,
+        } => {
+            init_logging("warn");
+            let lib = score::library()?;
+            let Some(inst) = lib.get(&instrument) else {
+                let ids: Vec<&str> = lib.all().map(|i| i.id.as_str()).collect();
+                bail!(
+                    "unknown instrument {instrument:?} (known: {})",
+                    ids.join(", ")
+                );
+            };
+            let input: Box<dyn Read> = if csv.as_os_str() == "-" {
+                Box::new(std::io::stdin())
+            } else {
+                Box::new(
+                    std::fs::File::open(&csv)
+                        .with_context(|| format!("cannot open {}", csv.display()))?,
+                )
+            };
+            let failed = score::run(inst, band_model.as_deref(), input, std::io::stdout().lock())?;
+            if failed > 0 {
+                eprintln!("{failed} row(s) could not be scored; see the error column.");
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Backup { db, to } => {
             init_logging("warn");
