@@ -176,6 +176,20 @@ fn phq2_screen_edge() {
 }
 
 #[test]
+fn a_band_model_setting_that_does_not_exist_is_an_error() {
+    let i = inst("phq9");
+    let ctx = Context {
+        band_model: Some("kroenke2011"),
+        sex: SexAtBirth::Unknown,
+    };
+    let e = score(&i, &spread(9, 3, 5), ctx).unwrap_err();
+    assert!(
+        e[0].to_string().contains("no band model \"kroenke2011\""),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn codes_are_the_confirmed_ones() {
     let l = library();
     let codes = |id: &str| {

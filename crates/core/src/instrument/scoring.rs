@@ -29,6 +29,12 @@ pub enum ResponseError {
         item: String,
         because: String,
     },
+    /// The band model the settings name does not exist: a setting's typo
+    /// must not make the severity silently disappear.
+    UnknownBandModel {
+        model: String,
+        known: Vec<String>,
+    },
 }
 
 impl ResponseError {
@@ -38,6 +44,7 @@ impl ResponseError {
             | ResponseError::UnknownAnswer { item, .. }
             | ResponseError::Missing { item }
             | ResponseError::NotAsked { item, .. } => item,
+            ResponseError::UnknownBandModel { .. } => "",
         }
     }
 }
@@ -61,6 +68,13 @@ impl fmt::Display for ResponseError {
             }
             ResponseError::Missing { item } => {
                 write!(f, "item {item:?} is required and was not answered")
+            }
+            ResponseError::UnknownBandModel { model, known } => {
+                write!(
+                    f,
+                    "there is no band model {model:?} (known: {})",
+                    known.join(", ")
+                )
             }
             ResponseError::NotAsked { item, because } => {
                 write!(
@@ -153,6 +167,15 @@ pub fn score(
     answers: &Answers,
     ctx: Context<'_>,
 ) -> Result<Scored, Vec<ResponseError>> {
+    if let Some(model) = ctx.band_model
+        && inst.band_model(Some(model)).is_none()
+    {
+        let known = inst.band_models.iter().map(|m| m.id.clone()).collect();
+        return Err(vec![ResponseError::UnknownBandModel {
+            model: model.to_string(),
+            known,
+        }]);
+    }
     let mut errors = Vec::new();
     let mut scores: BTreeMap<&str, i32> = BTreeMap::new();
     for (item_id, code) in answers {
