@@ -60,6 +60,7 @@ pub fn run(
     out_headers.extend(inst.subscales.iter().map(|s| format!("subscale_{}", s.id)));
     out_headers.extend(inst.rules.iter().map(|r| r.id().to_string()));
     out_headers.push("critical".into());
+    out_headers.push("note".into());
     out_headers.push("error".into());
     let mut wtr = csv::Writer::from_writer(output);
     wtr.write_record(&out_headers)?;
@@ -102,6 +103,8 @@ pub fn run(
                 let mut flags: Vec<String> = s.critical.iter().map(|c| c.flag.clone()).collect();
                 flags.dedup();
                 out.push(flags.join(";"));
+                let notes: Vec<String> = s.rules.iter().filter_map(|r| r.note.clone()).collect();
+                out.push(notes.join(" "));
                 out.push(String::new());
             }
             Err(errors) => {
@@ -163,6 +166,28 @@ mod tests {
         );
         assert!(
             out.contains(r#"item ""9"" is required and was not answered"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unknown_sex_uses_the_sensitive_cut_off_and_says_so() {
+        let lib = library().unwrap();
+        let mut out = Vec::new();
+        let csv_text = "id,sex,1,2,3\nF,female,1,1,1\nM,male,1,1,1\nU,,1,1,1\n";
+        run(
+            lib.get("auditc").unwrap(),
+            None,
+            csv_text.as_bytes(),
+            &mut out,
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = out.lines().collect();
+        assert!(rows[1].starts_with("F,female,1,1,1,3,positive,"));
+        assert!(rows[2].starts_with("M,male,1,1,1,3,negative,"));
+        assert!(
+            rows[3].starts_with("U,,1,1,1,3,positive,") && rows[3].contains("more sensitive"),
             "{out}"
         );
     }
