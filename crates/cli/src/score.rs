@@ -145,13 +145,13 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines[0],
-            "id,1,2,3,4,5,6,7,8,9,total,band,screen,critical,error"
+            "id,1,2,3,4,5,6,7,8,9,total,band,screen,critical,note,error"
         );
         assert_eq!(
             lines[1],
-            "A,3,3,3,3,3,3,0,0,1,19,Moderately severe,positive,suicide_risk,"
+            "A,3,3,3,3,3,3,0,0,1,19,Moderately severe,positive,suicide_risk,,"
         );
-        assert_eq!(lines[2], "B,0,0,0,0,0,0,0,0,0,0,None–minimal,negative,,");
+        assert_eq!(lines[2], "B,0,0,0,0,0,0,0,0,0,0,None–minimal,negative,,,");
     }
 
     #[test]
