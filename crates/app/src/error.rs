@@ -31,6 +31,8 @@ pub enum AppError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("configuration: {0}")]
+    Configuration(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -30,6 +30,7 @@ use tandem_core::auth::{LoginThrottle, SessionPolicy};
 use tandem_core::clock::Clock;
 use tandem_core::entropy::Entropy;
 use tandem_core::ids::{DEFAULT_ORG, OrgId, PatientId, UserId};
+use tandem_core::instrument::Library;
 use tandem_core::role::Role;
 use time::{Duration, OffsetDateTime};
 
@@ -91,6 +92,7 @@ pub struct App {
     entropy: Arc<dyn Entropy>,
     settings: Arc<Settings>,
     org: OrgId,
+    instruments: Arc<Library>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -113,12 +115,15 @@ impl App {
         settings: Settings,
     ) -> Result<App> {
         store.migrate().await?;
+        let instruments = Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
+            .map_err(|e| AppError::Configuration(format!("instrument file {e}")))?;
         let app = App {
             store,
             clock,
             entropy,
             settings: Arc::new(settings),
             org: DEFAULT_ORG,
+            instruments: Arc::new(instruments),
             address_failures: Arc::new(Mutex::new(HashMap::new())),
         };
         let mut tx = app.store.begin().await?;
@@ -149,6 +154,11 @@ impl App {
 
     pub fn org(&self) -> OrgId {
         self.org
+    }
+
+    /// The instrument library, checked when the app opened.
+    pub fn instruments(&self) -> &Library {
+        &self.instruments
     }
 
     fn record(&self, caller: &Caller, action: &str, outcome: Outcome) -> AuditRecord {

@@ -40,12 +40,6 @@ const OFFSET: Param = Param {
     definition: None,
     documentation: "Matches to skip before this page.",
 };
-const ID: Param = param(
-    "_id",
-    "token",
-    "http://hl7.org/fhir/SearchParameter/Resource-id",
-    "The resource's id.",
-);
 
 fn search_params(params: &[Param]) -> Vec<Value> {
     params
@@ -98,7 +92,6 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
             "http://hl7.org/fhir/SearchParameter/Patient-identifier",
             "The MRN, as urn:tandem:mrn|value or the value alone.",
         ),
-        ID,
         COUNT,
         OFFSET,
     ];
@@ -109,16 +102,47 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
             "http://hl7.org/fhir/SearchParameter/Practitioner-name",
             "Matches the start of any word of the name.",
         ),
-        ID,
         COUNT,
         OFFSET,
     ];
-    let care_team_params = [param(
-        "patient",
-        "reference",
-        "http://hl7.org/fhir/SearchParameter/clinical-patient",
-        "The patient whose care team to return, as Patient/id or the id alone.",
-    )];
+    let care_team_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "The patient whose care team to return, as Patient/id or the id alone.",
+        ),
+        COUNT,
+        OFFSET,
+    ];
+    let questionnaire_params = [
+        param(
+            "code",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/Questionnaire-code",
+            "The instrument's LOINC panel code, as http://loinc.org|code or the code alone.",
+        ),
+        param(
+            "url",
+            "uri",
+            "http://hl7.org/fhir/SearchParameter/Questionnaire-url",
+            "The canonical URL, exactly.",
+        ),
+        param(
+            "name",
+            "string",
+            "http://hl7.org/fhir/SearchParameter/Questionnaire-name",
+            "Matches the start of the computer-friendly name, ignoring case.",
+        ),
+        param(
+            "title",
+            "string",
+            "http://hl7.org/fhir/SearchParameter/Questionnaire-title",
+            "Matches the start of the title or of any word in it, ignoring case.",
+        ),
+        COUNT,
+        OFFSET,
+    ];
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -153,6 +177,11 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                     "type": "CareTeam",
                     "interaction": interactions(&["read", "search-type"]),
                     "searchParam": search_params(&care_team_params)
+                },
+                {
+                    "type": "Questionnaire",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&questionnaire_params)
                 }
             ]
         }]

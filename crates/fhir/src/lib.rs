@@ -16,6 +16,7 @@ pub mod care_team;
 pub mod outcome;
 pub mod patient;
 pub mod practitioner;
+pub mod questionnaire;
 
 mod instant;
 mod reading;

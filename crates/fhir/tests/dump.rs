@@ -214,7 +214,6 @@ fn the_capability_statement_lists_what_the_server_does() {
             "given",
             "birthdate",
             "identifier",
-            "_id",
             "_count",
             "_offset"
         ]
@@ -229,15 +228,23 @@ fn the_capability_statement_lists_what_the_server_does() {
     );
     assert_eq!(
         codes(&practitioner, "searchParam", "name"),
-        ["name", "_id", "_count", "_offset"]
+        ["name", "_count", "_offset"]
     );
     let care_team = resource("CareTeam");
     assert_eq!(
         codes(&care_team, "interaction", "code"),
         ["read", "search-type"]
     );
-    assert_eq!(codes(&care_team, "searchParam", "name"), ["patient"]);
-    assert_eq!(rest["resource"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        codes(&care_team, "searchParam", "name"),
+        ["patient", "_count", "_offset"]
+    );
+    let questionnaire = resource("Questionnaire");
+    assert_eq!(
+        codes(&questionnaire, "searchParam", "name"),
+        ["code", "url", "name", "title", "_count", "_offset"]
+    );
+    assert_eq!(rest["resource"].as_array().unwrap().len(), 4);
 }
 
 #[test]

@@ -71,7 +71,7 @@ impl IntoResponse for PageError {
                         "Nothing was changed. Try again; if it keeps happening, tell your administrator.".into(),
                     )
                 }
-                AppError::Internal(err) => {
+                AppError::Internal(err) | AppError::Configuration(err) => {
                     tracing::error!(error = %err, "internal failure");
                     render_error(
                         StatusCode::INTERNAL_SERVER_ERROR,

@@ -25,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/Practitioner/{id}", get(read_practitioner))
         .route("/CareTeam", get(search_care_teams))
         .route("/CareTeam/{id}", get(read_care_team))
+        .route("/Questionnaire", get(search_questionnaires))
+        .route("/Questionnaire/{id}", get(read_questionnaire))
         .fallback(unsupported)
         .layer(middleware::map_response(method_not_allowed))
 }
@@ -137,7 +139,7 @@ impl From<AppError> for Outcome {
                     None,
                 )
             }
-            AppError::Internal(e) => {
+            AppError::Internal(e) | AppError::Configuration(e) => {
                 tracing::error!(error = %e, "internal failure");
                 err(
                     500,
@@ -671,6 +673,82 @@ async fn search_care_teams(
             .take(count as usize)
             .collect();
         Ok::<_, Outcome>(search.bundle(&headers, "CareTeam", total, entries))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Instruments are not patient data: any signed-in caller may read them,
+/// and reading them is not audited.
+async fn read_questionnaire(
+    State(s): State<AppState>,
+    Bearer(_): Bearer,
+    Path(id): Path<String>,
+) -> Response {
+    match s.app.instruments().get(&id) {
+        Some(i) => fhir(
+            StatusCode::OK,
+            &tandem_fhir::questionnaire::questionnaire_to_json(i),
+        ),
+        None => err(
+            404,
+            IssueCode::NotFound,
+            format!("Questionnaire/{id} not found"),
+            None,
+        )
+        .into_response(),
+    }
+}
+
+/// Does a FHIR string search value match? Starts-with, ignoring case, on the
+/// whole text or any word of it.
+fn string_match(text: &str, wanted: &str) -> bool {
+    let text = text.to_lowercase();
+    let wanted = wanted.trim().to_lowercase();
+    text.starts_with(&wanted)
+        || text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| !w.is_empty() && w.starts_with(&wanted))
+}
+
+async fn search_questionnaires(
+    State(s): State<AppState>,
+    Bearer(_): Bearer,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    use tandem_fhir::questionnaire::{LOINC, canonical_url, computer_name};
+    let run = async {
+        let mut filters: Vec<(String, String)> = Vec::new();
+        let search = read_search(raw.as_deref(), |k, v| match k {
+            "code" | "url" | "name" | "title" => {
+                filters.push((k.to_string(), v.to_string()));
+                Ok(())
+            }
+            _ => Err(unknown_param(k, "Questionnaire")),
+        })?;
+        let matches = |i: &tandem_core::instrument::Instrument| {
+            filters.iter().all(|(k, v)| match k.as_str() {
+                "code" => {
+                    let (system, code) = v.split_once('|').unwrap_or(("", v.as_str()));
+                    (system.is_empty() || system == LOINC) && i.loinc.panel.as_deref() == Some(code)
+                }
+                "url" => canonical_url(&i.id) == *v,
+                "name" => computer_name(i)
+                    .to_lowercase()
+                    .starts_with(&v.trim().to_lowercase()),
+                "title" => string_match(&i.title, v) || string_match(&i.name, v),
+                _ => false,
+            })
+        };
+        let found: Vec<_> = s.app.instruments().all().filter(|i| matches(i)).collect();
+        let Paging { count, offset } = search.paging;
+        let entries = found
+            .iter()
+            .skip(offset as usize)
+            .take(count as usize)
+            .map(|i| tandem_fhir::questionnaire::questionnaire_to_json(i))
+            .collect();
+        Ok::<_, Outcome>(search.bundle(&headers, "Questionnaire", found.len() as u64, entries))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }

@@ -1233,7 +1233,164 @@ async fn role_route_matrix(db: TestDb) {
     );
 }
 
+/// Instruments as Questionnaires: searchable, scores in ordinalValue.
+async fn questionnaires(db: TestDb) {
+    let e = env(db).await;
+    let tok = e.token("t_kim", Role::Therapist).await;
+    assert_eq!(
+        e.send(Method::GET, "/fhir/r4/Questionnaire", &[], Body::empty())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let all = e.fhir_get(&tok, "Questionnaire?_count=100").await.json();
+    assert!(
+        all["total"].as_u64().unwrap() >= 14,
+        "every shipped instrument is published"
+    );
+
+    let b = e.fhir_get(&tok, "Questionnaire?code=44249-1").await.json();
+    assert_eq!(b["total"], 1);
+    let q = &b["entry"][0]["resource"];
+    assert_eq!(q["id"], "phq9");
+    assert_eq!(q["url"], "urn:tandem:questionnaire:phq9");
+    assert_eq!(
+        e.fhir_get(&tok, "Questionnaire?code=http://loinc.org|44249-1")
+            .await
+            .json()["total"],
+        1
+    );
+    assert_eq!(
+        e.fhir_get(&tok, "Questionnaire?code=http://snomed.info/sct|44249-1")
+            .await
+            .json()["total"],
+        0
+    );
+    // Item 1 carries its LOINC code; every option its score.
+    let item1 = &q["item"][0];
+    assert_eq!(item1["code"][0]["code"], "44250-9");
+    let scores: Vec<f64> = item1["answerOption"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let ext = &o["valueCoding"]["extension"][0];
+            assert_eq!(
+                ext["url"],
+                "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+            );
+            ext["valueDecimal"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(scores, vec![0.0, 1.0, 2.0, 3.0]);
+
+    let r = e
+        .fhir_get(&tok, "Questionnaire?url=urn:tandem:questionnaire:gad7")
+        .await
+        .json();
+    assert_eq!(r["entry"][0]["resource"]["id"], "gad7");
+    let names: Vec<String> = e.fhir_get(&tok, "Questionnaire?name=phq").await.json()["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["resource"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["phq2".to_string(), "phq9".to_string()]);
+    assert!(
+        e.fhir_get(&tok, "Questionnaire?title=anxiety").await.json()["total"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
+
+    // Skip logic travels as enableWhen.
+    let c = e.fhir_get(&tok, "Questionnaire/cssrs").await.json();
+    let item3 = c["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["linkId"] == "3")
+        .unwrap();
+    assert_eq!(item3["enableWhen"][0]["question"], "2");
+    assert_eq!(
+        e.fhir_get(&tok, "Questionnaire/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        e.fhir_get(&tok, "Questionnaire?colour=red").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+/// Every search parameter the CapabilityStatement lists is accepted.
+async fn capability_statement_tells_the_truth(db: TestDb) {
+    let e = env(db).await;
+    let tok = e.token("dr_lee", Role::Prescriber).await;
+    let pid = e
+        .fhir_send(
+            Method::POST,
+            &tok,
+            "Patient",
+            &patient("Rivera", "Ana", "1988-04-12"),
+            &[],
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cs = e
+        .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
+        .await
+        .json();
+    for res in cs["rest"][0]["resource"].as_array().unwrap() {
+        let kind = res["type"].as_str().unwrap();
+        for p in res["searchParam"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            let value = match (p["type"].as_str().unwrap(), name) {
+                ("number", _) => "5".to_string(),
+                ("date", _) => "1988-04-12".to_string(),
+                ("reference", _) => format!("Patient/{pid}"),
+                ("uri", _) => "urn:tandem:questionnaire:phq9".to_string(),
+                ("token", "identifier") => "1000018".to_string(),
+                ("token", _) => "44249-1".to_string(),
+                _ => "a".to_string(),
+            };
+            // A CareTeam search always names its patient.
+            let also = if kind == "CareTeam" && name != "patient" {
+                format!("&patient={pid}")
+            } else {
+                String::new()
+            };
+            let r = e
+                .fhir_get(&tok, &format!("{kind}?{name}={value}{also}"))
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "{kind}?{name}={value}{also}: {}",
+                r.body
+            );
+        }
+        for i in res["interaction"].as_array().unwrap() {
+            let path = match i["code"].as_str().unwrap() {
+                "read" if kind == "Questionnaire" => "Questionnaire/phq9".to_string(),
+                "read" if kind == "Practitioner" => continue,
+                "read" => format!("{kind}/{pid}"),
+                _ => continue,
+            };
+            assert_eq!(
+                e.fhir_get(&tok, &path).await.status,
+                StatusCode::OK,
+                "{path}"
+            );
+        }
+    }
+}
+
 both_backends! {
+    questionnaire => questionnaires;
+    capability => capability_statement_tells_the_truth;
     role_matrix => role_route_matrix;
     fhir_lifecycle => fhir_patient_lifecycle;
     fhir_bad_input => fhir_bad_input_stores_nothing;
