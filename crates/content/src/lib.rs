@@ -3,3 +3,6 @@
 #![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/instruments.rs"));
+
+/// The treat-to-target rules (`content/measurement/trajectory.toml`).
+pub static TRAJECTORY: &str = include_str!("../../../content/measurement/trajectory.toml");

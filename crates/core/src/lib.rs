@@ -14,6 +14,7 @@ pub mod instrument;
 pub mod mrn;
 pub mod patient;
 pub mod role;
+pub mod trajectory;
 pub mod validation;
 
 pub use validation::{FieldError, ValidationErrors};
