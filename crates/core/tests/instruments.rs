@@ -3,31 +3,14 @@
 //! so a wrong number in a file makes a test fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use tandem_core::instrument::definition::Severity;
-use tandem_core::instrument::scoring::{Context, ResponseError, RuleOutcome};
-use tandem_core::instrument::{Answers, Instrument, Library, Scored, score};
+use tandem_core::instrument::scoring::{Context, ResponseError};
+use tandem_core::instrument::{Answers, Instrument, Library, score};
 use tandem_core::patient::SexAtBirth;
-
-fn library() -> Library {
-    Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn inst(id: &str) -> Instrument {
-    library()
-        .get(id)
-        .unwrap_or_else(|| panic!("no instrument {id}"))
-        .clone()
-}
-
-/// Answers for items `1..=n` (as linkIds), each given code.
-fn answers(codes: &[(&str, &str)]) -> Answers {
-    codes
-        .iter()
-        .map(|(i, c)| (i.to_string(), c.to_string()))
-        .collect()
-}
 
 /// Spreads `total` over `n` items scored 0..=max, in order.
 fn spread(n: usize, max: i32, total: i32) -> Answers {
@@ -41,21 +24,10 @@ fn spread(n: usize, max: i32, total: i32) -> Answers {
         .collect()
 }
 
-fn scored(i: &Instrument, a: &Answers) -> Scored {
-    score(i, a, Context::default()).unwrap_or_else(|e| panic!("{e:?}"))
-}
-
 fn band(i: &Instrument, a: &Answers) -> (i32, String, Severity) {
     let s = scored(i, a);
     let b = s.band.expect("a band");
     (s.total.expect("a total"), b.label, b.severity)
-}
-
-fn positive(s: &Scored, rule: &str) -> bool {
-    match &s.rule(rule).expect("rule").outcome {
-        RuleOutcome::Positive(p) => *p,
-        RuleOutcome::Level { .. } => panic!("not a yes/no rule"),
-    }
 }
 
 #[test]

@@ -4,23 +4,14 @@
 //! number, code or score in a file makes a test fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use tandem_core::instrument::definition::{LicenceStatus, Severity};
-use tandem_core::instrument::scoring::{Context, ResponseError, RuleOutcome};
-use tandem_core::instrument::{Answers, Instrument, Library, Scored, score};
+use tandem_core::instrument::scoring::{Context, ResponseError};
+use tandem_core::instrument::{Answers, Instrument, Scored, score};
 use tandem_core::patient::SexAtBirth;
-
-fn library() -> Library {
-    Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn inst(id: &str) -> Instrument {
-    library()
-        .get(id)
-        .unwrap_or_else(|| panic!("no instrument {id}"))
-        .clone()
-}
 
 /// Answers for items `1..=n` whose code is the score as text.
 fn by_score(scores: &[i32]) -> Answers {
@@ -55,17 +46,6 @@ fn scored_in(i: &Instrument, a: &Answers, c: Context<'_>) -> Scored {
 
 fn scored(i: &Instrument, a: &Answers) -> Scored {
     scored_in(i, a, Context::default())
-}
-
-fn positive(s: &Scored, rule: &str) -> bool {
-    match &s
-        .rule(rule)
-        .unwrap_or_else(|| panic!("no rule {rule}"))
-        .outcome
-    {
-        RuleOutcome::Positive(p) => *p,
-        RuleOutcome::Level { .. } => panic!("not a yes/no rule"),
-    }
 }
 
 /// (total, severity, bumped) under a band model (`None`: the default).

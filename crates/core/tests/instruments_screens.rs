@@ -5,33 +5,13 @@
 //! makes a test fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::*;
+
 use proptest::prelude::*;
 use tandem_core::instrument::definition::Severity;
 use tandem_core::instrument::scoring::{Context, ResponseError, RuleOutcome};
-use tandem_core::instrument::{Answers, Instrument, Library, Scored, score};
-
-fn library() -> Library {
-    Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn inst(id: &str) -> Instrument {
-    library()
-        .get(id)
-        .unwrap_or_else(|| panic!("no instrument {id}"))
-        .clone()
-}
-
-fn answers(codes: &[(&str, &str)]) -> Answers {
-    codes
-        .iter()
-        .map(|(i, c)| (i.to_string(), c.to_string()))
-        .collect()
-}
-
-fn scored(i: &Instrument, a: &Answers) -> Scored {
-    score(i, a, Context::default()).unwrap_or_else(|e| panic!("{}: {e:?} for {a:?}", i.id))
-}
+use tandem_core::instrument::{Answers, Instrument, Scored, score};
 
 fn scored_with(i: &Instrument, a: &Answers, model: &str) -> Scored {
     let ctx = Context {
@@ -39,13 +19,6 @@ fn scored_with(i: &Instrument, a: &Answers, model: &str) -> Scored {
         ..Context::default()
     };
     score(i, a, ctx).unwrap_or_else(|e| panic!("{}: {e:?} for {a:?}", i.id))
-}
-
-fn positive(s: &Scored, rule: &str) -> bool {
-    match &s.rule(rule).expect("rule").outcome {
-        RuleOutcome::Positive(p) => *p,
-        RuleOutcome::Level { .. } => panic!("not a yes/no rule"),
-    }
 }
 
 fn level(s: &Scored, rule: &str) -> (String, Severity) {
