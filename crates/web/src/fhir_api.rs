@@ -269,15 +269,20 @@ fn patient_response(status: StatusCode, p: &Patient, base: &str) -> Response {
     r
 }
 
-fn patient_id(id: &str) -> Result<PatientId, Outcome> {
+/// A resource id from the URL; one that cannot be an id is simply not found.
+fn resource_id<T: std::str::FromStr>(kind: &str, id: &str) -> Result<T, Outcome> {
     id.parse().map_err(|_| {
         err(
             404,
             IssueCode::NotFound,
-            format!("Patient/{id} not found"),
+            format!("{kind}/{id} not found"),
             None,
         )
     })
+}
+
+fn patient_id(id: &str) -> Result<PatientId, Outcome> {
+    resource_id("Patient", id)
 }
 
 async fn create_patient(
@@ -581,14 +586,7 @@ async fn read_practitioner(
     Path(id): Path<String>,
 ) -> Response {
     let run = async {
-        let uid: UserId = id.parse().map_err(|_| {
-            err(
-                404,
-                IssueCode::NotFound,
-                format!("Practitioner/{id} not found"),
-                None,
-            )
-        })?;
+        let uid: UserId = resource_id("Practitioner", &id)?;
         let u = s.app.practitioner(&c, uid).await?;
         Ok::<_, Outcome>(fhir(StatusCode::OK, &practitioner_json(&u)))
     };
@@ -617,14 +615,7 @@ async fn read_care_team(
     Path(id): Path<String>,
 ) -> Response {
     let run = async {
-        let pid: PatientId = id.parse().map_err(|_| {
-            err(
-                404,
-                IssueCode::NotFound,
-                format!("CareTeam/{id} not found"),
-                None,
-            )
-        })?;
+        let pid: PatientId = resource_id("CareTeam", &id)?;
         let v = care_team_json(&s, &c, pid).await?;
         Ok::<_, Outcome>(fhir(StatusCode::OK, &v))
     };
