@@ -16,6 +16,8 @@ pub enum PatientAction {
     EditDemographics,
     /// Clinical content: the chart.
     ReadChart,
+    /// Adding clinical content: a measure, an acknowledgement.
+    WriteChart,
     /// Add or end care-team memberships.
     ManageCareTeam,
 }
@@ -79,7 +81,7 @@ pub fn decide(role: Role, rel: Relationship, action: PatientAction) -> Decision 
             ReadDemographics | EditDemographics | ManageCareTeam => {
                 Decision::Allow(Purpose::Operations)
             }
-            ReadChart => Decision::Deny(Denial::RoleNotPermitted),
+            ReadChart | WriteChart => Decision::Deny(Denial::RoleNotPermitted),
         },
         Role::Admin | Role::Auditor => Decision::Deny(Denial::RoleNotPermitted),
     }
@@ -93,6 +95,23 @@ pub fn can_register(role: Role) -> bool {
 /// May this role search the whole clinic's demographics (not just a panel)?
 pub fn searches_whole_clinic(role: Role) -> bool {
     role == Role::FrontDesk
+}
+
+/// Which patients a role's registry lists: care managers watch the whole
+/// clinic (population health is their job); other clinicians their own
+/// caseload; everyone else none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistryScope {
+    WholeClinic,
+    OwnCaseload,
+}
+
+pub fn registry_scope(role: Role) -> Option<RegistryScope> {
+    match role {
+        Role::CareManager => Some(RegistryScope::WholeClinic),
+        r if r.is_clinician() => Some(RegistryScope::OwnCaseload),
+        _ => None,
+    }
 }
 
 /// May this role open a chart off its care teams, with a reason?
@@ -125,10 +144,11 @@ mod tests {
     use super::*;
     use PatientAction::*;
 
-    const ACTIONS: [PatientAction; 4] = [
+    const ACTIONS: [PatientAction; 5] = [
         ReadDemographics,
         EditDemographics,
         ReadChart,
+        WriteChart,
         ManageCareTeam,
     ];
     const ON: Relationship = Relationship {
@@ -163,10 +183,12 @@ mod tests {
     #[test]
     fn front_desk_never_sees_the_chart() {
         for rel in [ON, OFF, GLASS] {
-            assert_eq!(
-                decide(Role::FrontDesk, rel, ReadChart),
-                Decision::Deny(Denial::RoleNotPermitted)
-            );
+            for clinical in [ReadChart, WriteChart] {
+                assert_eq!(
+                    decide(Role::FrontDesk, rel, clinical),
+                    Decision::Deny(Denial::RoleNotPermitted)
+                );
+            }
             assert_eq!(
                 decide(Role::FrontDesk, rel, ReadDemographics),
                 Decision::Allow(Purpose::Operations)
@@ -185,6 +207,20 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn care_managers_watch_the_whole_clinic_other_clinicians_their_caseload() {
+        assert_eq!(
+            registry_scope(Role::CareManager),
+            Some(RegistryScope::WholeClinic)
+        );
+        for r in [Role::Therapist, Role::Prescriber, Role::Nurse] {
+            assert_eq!(registry_scope(r), Some(RegistryScope::OwnCaseload));
+        }
+        for r in [Role::FrontDesk, Role::Admin, Role::Auditor] {
+            assert_eq!(registry_scope(r), None);
         }
     }
 

@@ -63,6 +63,31 @@ id_type!(
     GrantId
 );
 
+id_type!(
+    /// An episode of care: the span a measurement baseline belongs to.
+    EpisodeId
+);
+id_type!(
+    /// One completed questionnaire (a `QuestionnaireResponse`).
+    ResponseId
+);
+id_type!(
+    /// One score derived from a response (an `Observation`).
+    ObservationId
+);
+id_type!(
+    /// A clinical flag on a patient (a FHIR `Flag`).
+    FlagId
+);
+id_type!(
+    /// A clinician's acknowledgement of a flag.
+    AcknowledgementId
+);
+id_type!(
+    /// One entry of a staff member's notification list.
+    NotificationId
+);
+
 /// The organization every single-clinic installation uses.
 pub const DEFAULT_ORG: OrgId = OrgId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001));
 

@@ -491,7 +491,28 @@ fn cows_band_edges() {
             b.label
         );
     }
-    assert!(scored(&i, &cows(48)).critical.is_empty());
+}
+
+/// Product rule: the severe band raises "Severe withdrawal", and only it.
+#[test]
+fn severe_withdrawal_flag_follows_the_severe_band() {
+    let flagged = |s: &tandem_core::instrument::Scored| s.has_flag("severe_withdrawal");
+    let i = inst("cows");
+    assert!(
+        !flagged(&scored(&i, &cows(36))),
+        "COWS 36 is moderately severe"
+    );
+    assert!(flagged(&scored(&i, &cows(37))), "COWS 37 is severe");
+    assert!(flagged(&scored(&i, &cows(48))));
+    let c = inst("ciwa-ar");
+    // ASAM 2020 default: severe from 19.
+    assert!(!flagged(&scored(&c, &ciwa(18))));
+    assert!(flagged(&scored(&c, &ciwa(19))));
+    // The model a clinic picks decides: original/VA severe from 15, alt4 from 21.
+    assert!(!flagged(&scored_with(&c, &ciwa(14), "original_va")));
+    assert!(flagged(&scored_with(&c, &ciwa(15), "original_va")));
+    assert!(!flagged(&scored_with(&c, &ciwa(20), "alt4")));
+    assert!(flagged(&scored_with(&c, &ciwa(21), "alt4")));
 }
 
 // ---------------------------------------------------------------- CIWA-Ar

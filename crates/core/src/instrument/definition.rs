@@ -113,6 +113,9 @@ pub struct Band {
     pub max: i32,
     pub label: String,
     pub severity: Severity,
+    /// A flag a total in this band raises (COWS, CIWA-Ar severe:
+    /// `severe_withdrawal`).
+    pub flag: Option<String>,
 }
 
 /// One way of banding the total. Where sources disagree (AUDIT zones,
@@ -414,6 +417,14 @@ impl Instrument {
         }
         for c in &self.critical {
             known(&c.item, "a critical rule")?;
+            known_flag(&c.flag)?;
+        }
+        for m in &self.band_models {
+            for b in &m.bands {
+                if let Some(f) = &b.flag {
+                    known_flag(f)?;
+                }
+            }
         }
         let mut rule_ids = BTreeSet::new();
         for r in &self.rules {
@@ -434,6 +445,9 @@ impl Instrument {
                 }
                 Rule::Levels { levels, .. } => {
                     for l in levels {
+                        if let Some(f) = &l.flag {
+                            known_flag(f)?;
+                        }
                         for a in &l.any {
                             known(&a.item, &format!("rule {:?}", r.id()))?;
                             let item = self.item(&a.item).ok_or("unreachable")?;
@@ -451,6 +465,27 @@ impl Instrument {
             }
         }
         Ok(())
+    }
+}
+
+/// A flag named in a file must be one the product raises: a typo would
+/// otherwise silently raise nothing.
+fn known_flag(flag: &str) -> Result<(), String> {
+    if flag
+        .parse::<crate::flag::FlagKind>()
+        .is_ok_and(|k| k.raised_by_answers())
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown flag {flag:?} (answers can raise: {})",
+            crate::flag::FlagKind::ALL
+                .iter()
+                .filter(|k| k.raised_by_answers())
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 }
 

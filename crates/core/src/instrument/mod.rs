@@ -11,4 +11,4 @@ pub mod definition;
 pub mod scoring;
 
 pub use definition::{DefinitionError, Instrument, Library};
-pub use scoring::{Answers, ResponseError, Scored, score};
+pub use scoring::{Answers, Context, ResponseError, RuleOutcome, Scored, score};

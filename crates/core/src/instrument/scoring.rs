@@ -230,6 +230,7 @@ pub fn score(
             .map(|i| item_score(&i.id))
             .sum::<i32>()
     });
+    let mut band_hits = Vec::new();
     let band = match (total, inst.band_model(ctx.band_model)) {
         (Some(t), Some(m)) => {
             let idx = m.bands.iter().position(|b| b.min <= t && t <= b.max);
@@ -243,6 +244,12 @@ pub fn score(
                     i += 1;
                 }
                 let b = &m.bands[i.min(m.bands.len() - 1)];
+                if let Some(flag) = &b.flag {
+                    band_hits.push(CriticalHit {
+                        source: format!("band {:?} of {}", b.label, m.id),
+                        flag: flag.clone(),
+                    });
+                }
                 BandResult {
                     model: m.id.clone(),
                     label: b.label.clone(),
@@ -275,6 +282,7 @@ pub fn score(
             flag: c.flag.clone(),
         })
         .collect();
+    critical.append(&mut band_hits);
     let mut rules = Vec::new();
     for r in &inst.rules {
         match r {
