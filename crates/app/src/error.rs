@@ -25,6 +25,9 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     Invalid(ValidationErrors),
+    /// A questionnaire response with problems, one per item.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Response(Vec<tandem_core::instrument::ResponseError>),
     #[error("the record changed since you read it (now version {current})")]
     VersionConflict { current: i64 },
     #[error("{0}")]

@@ -9,21 +9,32 @@ mod audit_log;
 mod auth;
 mod care_team;
 mod error;
+mod measurement;
 mod patients;
 mod practitioners;
+mod records;
+mod registry;
 
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
 pub use error::{AppError, Forbidden, Result};
+pub use measurement::{
+    ChartMeasures, Recorded, Source, Submission, parse_answers, severity_str, status_from_label,
+    status_rank, urgency,
+};
 pub use patients::{Chart, PatientPage};
+pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use tandem_store::audit::Filter as AuditFilter;
 pub use tandem_store::care_team::Member;
+pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
+pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
+pub use tandem_store::registry::Sort as RegistrySort;
 pub use tandem_store::users::User;
 pub use tandem_store::{Backend, PoolStats, Store, StoreError};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tandem_core::audit::{AuditRecord, Channel, Outcome};
 use tandem_core::auth::{LoginThrottle, SessionPolicy};
@@ -32,6 +43,7 @@ use tandem_core::entropy::Entropy;
 use tandem_core::ids::{DEFAULT_ORG, OrgId, PatientId, UserId};
 use tandem_core::instrument::Library;
 use tandem_core::role::Role;
+use tandem_core::trajectory::TrajectoryRules;
 use time::{Duration, OffsetDateTime};
 
 /// Settings a clinic may change; the defaults are documented where they are set.
@@ -44,6 +56,12 @@ pub struct Settings {
     pub break_glass: Duration,
     /// Lifetime of an API token when none is given.
     pub token_days: i64,
+    /// Treat-to-target rules; `None` uses the shipped
+    /// `content/measurement/trajectory.toml`.
+    pub trajectory: Option<TrajectoryRules>,
+    /// The band model each instrument uses where its file offers several
+    /// (instrument id → model id); the file's default otherwise.
+    pub band_models: BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -55,6 +73,8 @@ impl Default for Settings {
             // Long enough to handle one urgent situation; a new need means a new reason.
             break_glass: Duration::hours(1),
             token_days: 90,
+            trajectory: None,
+            band_models: BTreeMap::new(),
         }
     }
 }
@@ -93,6 +113,7 @@ pub struct App {
     settings: Arc<Settings>,
     org: OrgId,
     instruments: Arc<Library>,
+    trajectory: Arc<TrajectoryRules>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -117,7 +138,28 @@ impl App {
         store.migrate().await?;
         let instruments = Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
             .map_err(|e| AppError::Configuration(format!("instrument file {e}")))?;
+        for (inst, model) in &settings.band_models {
+            let i = instruments.get(inst).ok_or_else(|| {
+                AppError::Configuration(format!(
+                    "band model setting names the unknown instrument {inst:?}"
+                ))
+            })?;
+            if !i.band_models.iter().any(|m| &m.id == model) {
+                let known: Vec<&str> = i.band_models.iter().map(|m| m.id.as_str()).collect();
+                return Err(AppError::Configuration(format!(
+                    "{inst} has no band model {model:?} (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        let trajectory = match &settings.trajectory {
+            Some(t) => t.clone(),
+            None => TrajectoryRules::parse(tandem_content::TRAJECTORY).map_err(|e| {
+                AppError::Configuration(format!("content/measurement/trajectory.toml: {e}"))
+            })?,
+        };
         let app = App {
+            trajectory: Arc::new(trajectory),
             store,
             clock,
             entropy,
@@ -154,6 +196,11 @@ impl App {
 
     pub fn org(&self) -> OrgId {
         self.org
+    }
+
+    /// The treat-to-target rules in force.
+    pub fn trajectory_rules(&self) -> &TrajectoryRules {
+        &self.trajectory
     }
 
     /// The instrument library, checked when the app opened.

@@ -18,6 +18,8 @@ pub struct Chart {
     pub patient: Patient,
     pub care_team: Vec<care_team::Member>,
     pub purpose: Purpose,
+    /// Scores, trajectories and flags; empty for roles that see no chart.
+    pub measures: crate::ChartMeasures,
 }
 
 /// One page of a patient search.
@@ -192,6 +194,11 @@ impl App {
             .await?;
         let org_id = caller.actor.org;
         let team = care_team::for_patient(&mut tx, org_id, id).await?;
+        let measures = if action == PatientAction::ReadChart {
+            self.chart_measures(&mut tx, id).await?
+        } else {
+            crate::ChartMeasures::default()
+        };
         let rec = self.patient_record(caller, "chart.open", id, purpose);
         audit::append(&mut tx, rec).await?;
         tx.commit().await?;
@@ -199,6 +206,7 @@ impl App {
             patient,
             care_team: team,
             purpose,
+            measures,
         })
     }
 

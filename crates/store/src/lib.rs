@@ -13,9 +13,13 @@
 
 pub mod audit;
 pub mod care_team;
+pub mod episodes;
+pub mod flags;
 pub mod grants;
+pub mod measures;
 pub mod org;
 pub mod patients;
+pub mod registry;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -105,6 +109,31 @@ macro_rules! on_tx {
     };
 }
 pub(crate) use on_tx;
+
+/// A value bound to a statement built at run time.
+pub(crate) enum Bind {
+    Uuid(uuid::Uuid),
+    Text(String),
+    Date(time::Date),
+    Int(i64),
+}
+
+/// Binds every value of a list, in order.
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::Uuid(v) => q.bind(*v),
+                Bind::Text(v) => q.bind(v.clone()),
+                Bind::Date(v) => q.bind(*v),
+                Bind::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
 pub(crate) fn unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {

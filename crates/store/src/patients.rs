@@ -1,6 +1,6 @@
 //! Patients, their demographics, and name search through a token index.
 
-use crate::{Result, StoreError, Tx, on_tx, parse_col, unique};
+use crate::{Bind, Result, StoreError, Tx, bind_all, on_tx, parse_col, unique};
 use sqlx::FromRow;
 use tandem_core::ids::{OrgId, PatientId, UserId};
 use tandem_core::mrn::Mrn;
@@ -76,29 +76,6 @@ impl TryFrom<Row> for Patient {
             updated_at: r.updated_at,
         })
     }
-}
-
-/// A value to bind into a query built at run time.
-enum Bind {
-    Uuid(Uuid),
-    Text(String),
-    Date(Date),
-    Int(i64),
-}
-
-macro_rules! bind_all {
-    ($q:expr, $binds:expr) => {{
-        let mut q = $q;
-        for b in $binds {
-            q = match b {
-                Bind::Uuid(v) => q.bind(*v),
-                Bind::Text(v) => q.bind(v.clone()),
-                Bind::Date(v) => q.bind(*v),
-                Bind::Int(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
 }
 
 fn tokens_of(d: &Demographics) -> Vec<(String, &'static str)> {

@@ -57,6 +57,11 @@ impl IntoResponse for PageError {
                 ),
                 AppError::NotFound(what) => render_error(StatusCode::NOT_FOUND, "Not found", format!("No such {what}.")),
                 AppError::Invalid(v) => render_error(StatusCode::UNPROCESSABLE_ENTITY, "Check the form", v.to_string()),
+                AppError::Response(problems) => render_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Check the answers",
+                    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
+                ),
                 AppError::VersionConflict { .. } => render_error(
                     StatusCode::CONFLICT,
                     "Changed meanwhile",

@@ -123,6 +123,23 @@ impl From<AppError> for Outcome {
                     })
                     .collect(),
             }),
+            AppError::Response(problems) => Outcome(FhirError {
+                status: 422,
+                issues: problems
+                    .iter()
+                    .map(|p| {
+                        let expr = match p.item() {
+                            "" => "QuestionnaireResponse".to_string(),
+                            item => format!("QuestionnaireResponse.item.where(linkId='{item}')"),
+                        };
+                        tandem_fhir::outcome::Issue::error(
+                            IssueCode::Invalid,
+                            p.to_string(),
+                            Some(expr),
+                        )
+                    })
+                    .collect(),
+            }),
             AppError::VersionConflict { current } => err(
                 412,
                 IssueCode::Conflict,

@@ -1,0 +1,734 @@
+//! Measurement-based care: recording a completed questionnaire, and what
+//! follows from it in the same transaction — score observations, the
+//! instrument's trajectory, the registry row, flags raised or cleared, and
+//! notifications of safety flags to the care team.
+
+use crate::{App, AppError, Caller, Forbidden, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use tandem_core::access::PatientAction;
+use tandem_core::flag::{self, Cadence, FlagKind, Hit, MeasureState};
+use tandem_core::ids::{
+    AcknowledgementId, EpisodeId, FlagId, NotificationId, ObservationId, PatientId, ResponseId,
+};
+use tandem_core::instrument::{Answers, Context, Instrument, ResponseError, Scored, score};
+use tandem_core::measure;
+use tandem_core::patient::Patient;
+use tandem_core::trajectory::{Point, Status, trajectory};
+use tandem_store::episodes::{self, Episode};
+use tandem_store::flags::{self, Flag};
+use tandem_store::measures::{self, MeasureStatus, Observation, Response};
+use tandem_store::registry::{self, PatientStatus, Tracked};
+use tandem_store::{Tx, audit, care_team};
+use time::{Date, Duration, OffsetDateTime};
+
+/// How a response reached Tandem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Entered in the chart.
+    Chart,
+    /// Posted as a FHIR `QuestionnaireResponse`.
+    Fhir,
+    /// Generated demo or benchmark data.
+    Seed,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Chart => "chart",
+            Source::Fhir => "fhir",
+            Source::Seed => "seed",
+        }
+    }
+}
+
+/// One completed questionnaire to record.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    pub instrument: String,
+    pub answers: Answers,
+    /// When the patient answered: the measurement time, so histories can be
+    /// back-loaded.
+    pub authored: OffsetDateTime,
+    pub source: Source,
+}
+
+/// What recording a response did.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub response: Response,
+    pub scored: Scored,
+    pub observations: Vec<Observation>,
+    pub measure: MeasureStatus,
+    pub raised: Vec<FlagKind>,
+    pub cleared: Vec<FlagKind>,
+}
+
+/// A flag raised by a response, as stored in `responses.hits`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct StoredHit {
+    flag: String,
+    source: String,
+}
+
+fn hits_json(hits: &[Hit]) -> String {
+    let v: Vec<StoredHit> = hits
+        .iter()
+        .map(|h| StoredHit {
+            flag: h.flag.clone(),
+            source: h.source.clone(),
+        })
+        .collect();
+    serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) fn parse_hits(json: &str) -> Vec<Hit> {
+    serde_json::from_str::<Vec<StoredHit>>(json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| Hit {
+            flag: h.flag,
+            source: h.source,
+        })
+        .collect()
+}
+
+/// The answers of a stored response.
+pub fn parse_answers(json: &str) -> Answers {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// How pressing a trajectory status is, for the registry's "status" column.
+pub fn status_rank(s: Status) -> i32 {
+    match s {
+        Status::Worsening => 7,
+        Status::NotImproving => 6,
+        Status::Unchanged => 5,
+        Status::Baseline => 4,
+        Status::Improving => 3,
+        Status::Response => 2,
+        Status::Remission => 1,
+    }
+}
+
+pub fn status_from_label(label: &str) -> Option<Status> {
+    [
+        Status::Baseline,
+        Status::Remission,
+        Status::Response,
+        Status::Improving,
+        Status::Unchanged,
+        Status::NotImproving,
+        Status::Worsening,
+    ]
+    .into_iter()
+    .find(|s| s.label() == label)
+}
+
+/// Registry sort weight of a set of flags: a suicide-risk flag outranks any
+/// number of lesser flags (priority order of the clinical reference).
+pub fn urgency(kinds: &[FlagKind]) -> i64 {
+    let n = FlagKind::ALL.len() as u32;
+    kinds
+        .iter()
+        .map(|k| {
+            let pos = FlagKind::ALL.iter().position(|x| x == k).unwrap_or(0) as u32;
+            1i64 << (n - 1 - pos)
+        })
+        .sum()
+}
+
+impl App {
+    /// The treat-to-target cadence.
+    pub fn cadence(&self) -> Cadence {
+        Cadence {
+            overdue_after_weeks: self.trajectory.defaults.overdue_after_weeks,
+        }
+    }
+
+    /// Scores answers without storing them (the chart's live total, `tandem score`).
+    pub fn score_answers(
+        &self,
+        inst: &Instrument,
+        answers: &Answers,
+        sex: tandem_core::patient::SexAtBirth,
+    ) -> std::result::Result<Scored, Vec<ResponseError>> {
+        let ctx = Context {
+            band_model: self.settings.band_models.get(&inst.id).map(String::as_str),
+            sex,
+        };
+        score(inst, answers, ctx)
+    }
+
+    /// Records one completed questionnaire for a patient, with everything
+    /// that follows from it, as one transaction.
+    pub async fn record_response(
+        &self,
+        caller: &Caller,
+        patient: PatientId,
+        sub: Submission,
+    ) -> Result<Recorded> {
+        let inst = self
+            .instruments
+            .get(&sub.instrument)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "questionnaire",
+                    format!("there is no questionnaire {:?}", sub.instrument),
+                )
+            })?
+            .clone();
+        let now = self.now();
+        if sub.authored > now + Duration::minutes(5) {
+            return Err(AppError::invalid(
+                "authored",
+                "the time answered is in the future",
+            ));
+        }
+        let (mut tx, purpose, p) = self
+            .begin_for_patient(caller, patient, PatientAction::WriteChart, "measure.record")
+            .await?;
+        let scored = self
+            .score_answers(&inst, &sub.answers, p.demographics.sex_at_birth)
+            .map_err(AppError::Response)?;
+        let recorded = self
+            .store_response(
+                &mut tx,
+                &p,
+                &inst,
+                &sub,
+                scored,
+                Some(caller.actor.user_id),
+                now,
+            )
+            .await?;
+        let mut rec = self.patient_record(caller, "measure.record", patient, purpose);
+        rec.resource = Some(format!("QuestionnaireResponse/{}", recorded.response.id));
+        let mut detail = format!(
+            "{} {}",
+            inst.id,
+            recorded
+                .response
+                .total
+                .map_or("no total".to_string(), |t| format!("total {t}"))
+        );
+        if !recorded.raised.is_empty() {
+            detail.push_str(&format!("; raised {}", names(&recorded.raised)));
+        }
+        if !recorded.cleared.is_empty() {
+            detail.push_str(&format!("; cleared {}", names(&recorded.cleared)));
+        }
+        rec.detail = Some(detail);
+        audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// The part of recording shared by every way in: store, derive, flag.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn store_response(
+        &self,
+        tx: &mut Tx,
+        p: &Patient,
+        inst: &Instrument,
+        sub: &Submission,
+        scored: Scored,
+        by: Option<tandem_core::ids::UserId>,
+        now: OffsetDateTime,
+    ) -> Result<Recorded> {
+        let org = self.org;
+        let on = sub.authored.date();
+        let episode = match episodes::open(tx, org, p.id).await? {
+            Some(e) => {
+                if on < e.started_on {
+                    episodes::move_start(tx, org, e.id, on).await?;
+                }
+                Episode {
+                    started_on: e.started_on.min(on),
+                    ..e
+                }
+            }
+            None => {
+                let id = EpisodeId::generate(self.clock(), self.entropy());
+                episodes::start(tx, org, id, p.id, on, now).await?
+            }
+        };
+        let hits = measure::hits(&scored);
+        let response = Response {
+            id: ResponseId::generate(self.clock(), self.entropy()),
+            patient_id: p.id,
+            episode_id: episode.id,
+            instrument: inst.id.clone(),
+            authored: sub.authored,
+            answers: serde_json::to_string(&sub.answers)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            total: scored.total,
+            severity: scored
+                .band
+                .as_ref()
+                .map(|b| severity_str(b.severity).to_string()),
+            interpretation: measure::interpretation(&scored),
+            band_model: scored.band.as_ref().map(|b| b.model.clone()),
+            hits: hits_json(&hits),
+            source: sub.source.as_str().into(),
+            recorded_by: by,
+            recorded_at: now,
+        };
+        measures::insert_response(tx, org, &response).await?;
+        let mut observations = Vec::new();
+        for d in measure::drafts(inst, &scored) {
+            let o = Observation {
+                id: ObservationId::generate(self.clock(), self.entropy()),
+                patient_id: p.id,
+                response_id: response.id,
+                instrument: inst.id.clone(),
+                system: d.code.system,
+                code: d.code.code,
+                display: d.code.display,
+                value: d.value,
+                effective: sub.authored,
+                interpretation: d.interpretation,
+                subscale: d.subscale,
+            };
+            measures::insert_observation(tx, org, &o).await?;
+            observations.push(o);
+        }
+        let measure = self.refresh_measure(tx, p.id, &episode, inst).await?;
+        let (raised, cleared) = self
+            .refresh_flags(tx, p.id, &episode, sub.authored, now)
+            .await?;
+        Ok(Recorded {
+            response,
+            scored,
+            observations,
+            measure,
+            raised,
+            cleared,
+        })
+    }
+
+    /// Rewrites where the patient stands on one instrument in the episode.
+    async fn refresh_measure(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+        episode: &Episode,
+        inst: &Instrument,
+    ) -> Result<MeasureStatus> {
+        let org = self.org;
+        let all = measures::in_episode(tx, org, episode.id, &inst.id).await?;
+        let latest = all
+            .iter()
+            .max_by_key(|r| (r.authored, r.id))
+            .ok_or_else(|| AppError::Internal("a response vanished".into()))?;
+        let first = all
+            .iter()
+            .min_by_key(|r| (r.authored, r.id))
+            .unwrap_or(latest);
+        let points: Vec<Point> = all
+            .iter()
+            .filter_map(|r| {
+                r.total.map(|score| Point {
+                    on: r.authored.date(),
+                    score,
+                })
+            })
+            .collect();
+        let rules = &self.trajectory;
+        let traj = trajectory(&inst.id, &points, rules, self.clock().today());
+        // Statuses (and so the treat-to-target flags) only for instruments
+        // the rules give a target: "not improving" means nothing for a
+        // withdrawal scale.
+        let targeted = rules.instruments.contains_key(&inst.id);
+        let m = MeasureStatus {
+            patient_id: patient,
+            instrument: inst.id.clone(),
+            episode_id: episode.id,
+            responses: all.len() as i64,
+            baseline_score: traj.as_ref().map(|t| t.baseline.score),
+            baseline_on: traj
+                .as_ref()
+                .map_or(first.authored.date(), |t| t.baseline.on),
+            latest_score: latest.total,
+            latest_on: latest.authored.date(),
+            latest_response_id: latest.id,
+            latest_severity: latest.severity.clone(),
+            latest_interpretation: latest.interpretation.clone(),
+            change: traj.as_ref().map(|t| t.change),
+            percent_change: traj.as_ref().and_then(|t| t.percent_change),
+            weeks: traj.as_ref().map_or(0, |t| t.weeks),
+            status: traj
+                .as_ref()
+                .filter(|_| targeted)
+                .map(|t| t.status.label().to_string()),
+            hits: latest.hits.clone(),
+        };
+        measures::upsert_measure(tx, org, &m).await?;
+        Ok(m)
+    }
+
+    /// Brings the patient's flags and registry row in line with the latest
+    /// measures. Returns the kinds raised and cleared.
+    async fn refresh_flags(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+        episode: &Episode,
+        at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<FlagKind>, Vec<FlagKind>)> {
+        let org = self.org;
+        let today = self.clock().today();
+        let ms = measures::measures_for(tx, org, patient, episode.id).await?;
+        let names: Vec<String> = ms
+            .iter()
+            .map(|m| {
+                self.instruments
+                    .get(&m.instrument)
+                    .map_or(m.instrument.clone(), |i| i.name.clone())
+            })
+            .collect();
+        let hits: Vec<Vec<Hit>> = ms.iter().map(|m| parse_hits(&m.hits)).collect();
+        let states: Vec<MeasureState<'_>> = ms
+            .iter()
+            .enumerate()
+            .map(|(i, m)| MeasureState {
+                name: &names[i],
+                hits: &hits[i],
+                status: m.status.as_deref().and_then(status_from_label),
+                latest_on: m.latest_on,
+            })
+            .collect();
+        let wanted = flag::wanted(&states, episode.started_on, today, self.cadence());
+        let active = flags::active_for(tx, org, patient).await?;
+        let mut raised = Vec::new();
+        let mut cleared = Vec::new();
+        for f in &active {
+            match wanted.get(&f.kind) {
+                None => {
+                    flags::clear(tx, org, f.id, at.max(f.period_start), now).await?;
+                    cleared.push(f.kind);
+                }
+                Some(reason) if *reason != f.reason => {
+                    flags::update_reason(tx, org, f.id, reason, now).await?;
+                }
+                Some(_) => {}
+            }
+        }
+        let team = care_team::for_patient(tx, org, patient).await?;
+        for (kind, reason) in &wanted {
+            if active.iter().any(|f| f.kind == *kind) {
+                continue;
+            }
+            // The calendar raises "Overdue" (see `sweep_overdue`); a new
+            // measure only ever clears it. Back-loading an old history must
+            // not raise and clear it once per response.
+            if *kind == FlagKind::Overdue {
+                continue;
+            }
+            let id = FlagId::generate(self.clock(), self.entropy());
+            flags::raise(tx, org, id, patient, *kind, reason, at, now).await?;
+            raised.push(*kind);
+            if kind.is_safety() {
+                let mut notified = BTreeSet::new();
+                for m in team.iter().filter(|m| m.active_on(today)) {
+                    if notified.insert(m.user_id) {
+                        let n = NotificationId::generate(self.clock(), self.entropy());
+                        flags::notify(tx, org, n, m.user_id, patient, id, now).await?;
+                    }
+                }
+            }
+        }
+        let kinds: Vec<FlagKind> = active
+            .iter()
+            .map(|f| f.kind)
+            .filter(|k| !cleared.contains(k))
+            .chain(raised.iter().copied())
+            .collect();
+        let status = self.status_row(patient, episode, &ms, &kinds, now);
+        registry::upsert(tx, org, &status).await?;
+        Ok((raised, cleared))
+    }
+
+    fn status_row(
+        &self,
+        patient: PatientId,
+        episode: &Episode,
+        ms: &[MeasureStatus],
+        kinds: &[FlagKind],
+        now: OffsetDateTime,
+    ) -> PatientStatus {
+        let tracked = |id: &str| {
+            ms.iter()
+                .find(|m| m.instrument == id)
+                .map(|m| Tracked {
+                    score: m.latest_score,
+                    change: m.change,
+                    severity: m.latest_severity.clone(),
+                    status: m.status.clone(),
+                })
+                .unwrap_or_default()
+        };
+        let worst = ms
+            .iter()
+            .filter_map(|m| m.status.as_deref().and_then(status_from_label))
+            .max_by_key(|s| status_rank(*s));
+        PatientStatus {
+            patient_id: patient,
+            episode_id: episode.id,
+            episode_start: episode.started_on,
+            last_measured_on: ms.iter().map(|m| m.latest_on).max(),
+            phq9: tracked("phq9"),
+            gad7: tracked("gad7"),
+            status: worst.map(|s| s.label().to_string()),
+            status_rank: worst.map_or(0, status_rank),
+            flags: kinds.iter().map(|k| k.bit()).sum(),
+            urgency: urgency(kinds),
+            updated_at: now,
+        }
+    }
+
+    /// The calendar's part of the flags: raises "Overdue" for patients with
+    /// no measure within the cadence, clears it for those on time again.
+    /// Runs at start-up and periodically in the server. Returns how many
+    /// patients changed.
+    pub async fn sweep_overdue(&self) -> Result<usize> {
+        let org = self.org;
+        let today = self.clock().today();
+        let cadence = self.cadence();
+        let since = flag::on_time_since(today, cadence);
+        let mut changed = 0;
+        loop {
+            let mut tx = self.store.begin().await?;
+            let batch =
+                registry::overdue_changes(&mut tx, org, since, FlagKind::Overdue.bit(), 500)
+                    .await?;
+            if batch.is_empty() {
+                break;
+            }
+            let now = self.now();
+            for patient in &batch {
+                let Some(row) = registry::get(&mut tx, org, *patient).await? else {
+                    continue;
+                };
+                let last = row.last_measured_on.unwrap_or(row.episode_start);
+                let active = flags::active_for(&mut tx, org, *patient).await?;
+                let current = active.iter().find(|f| f.kind == FlagKind::Overdue);
+                let overdue = flag::is_overdue(last, today, cadence);
+                match (overdue, current) {
+                    (true, None) => {
+                        let id = FlagId::generate(self.clock(), self.entropy());
+                        let became =
+                            last + Duration::weeks(cadence.overdue_after_weeks) + Duration::days(1);
+                        let since = became.midnight().assume_utc();
+                        flags::raise(
+                            &mut tx,
+                            org,
+                            id,
+                            *patient,
+                            FlagKind::Overdue,
+                            &format!("last measure {last}"),
+                            since.min(now),
+                            now,
+                        )
+                        .await?;
+                    }
+                    (false, Some(f)) => {
+                        flags::clear(&mut tx, org, f.id, now, now).await?;
+                    }
+                    _ => {}
+                }
+                let mut kinds: Vec<FlagKind> = active
+                    .iter()
+                    .map(|f| f.kind)
+                    .filter(|k| *k != FlagKind::Overdue)
+                    .collect();
+                if overdue {
+                    kinds.push(FlagKind::Overdue);
+                }
+                registry::set_flags(
+                    &mut tx,
+                    org,
+                    *patient,
+                    kinds.iter().map(|k| k.bit()).sum(),
+                    urgency(&kinds),
+                    now,
+                )
+                .await?;
+                changed += 1;
+            }
+            let mut rec = self.system_record("flag.sweep");
+            rec.detail = Some(format!(
+                "overdue flags updated for {} patients",
+                batch.len()
+            ));
+            audit::append(&mut tx, rec).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
+    }
+
+    /// Acknowledges a flag with a note: someone saw it and acted. The flag
+    /// stays active until its condition ends.
+    pub async fn acknowledge_flag(
+        &self,
+        caller: &Caller,
+        patient: PatientId,
+        flag: FlagId,
+        note: &str,
+    ) -> Result<()> {
+        let note = note.trim();
+        if note.chars().count() < 3 {
+            return Err(AppError::invalid(
+                "note",
+                "say what was done in a few words (at least 3 characters)",
+            ));
+        }
+        if note.chars().count() > 2000 {
+            return Err(AppError::invalid(
+                "note",
+                "keep the note under 2,000 characters",
+            ));
+        }
+        let (mut tx, purpose, _) = self
+            .begin_for_patient(
+                caller,
+                patient,
+                PatientAction::WriteChart,
+                "flag.acknowledge",
+            )
+            .await?;
+        let org = caller.actor.org;
+        let f = flags::get(&mut tx, org, flag)
+            .await?
+            .filter(|f| f.patient_id == patient)
+            .ok_or(AppError::NotFound("flag"))?;
+        if !f.active {
+            return Err(AppError::Conflict(
+                "this flag is no longer active; nothing to acknowledge".into(),
+            ));
+        }
+        let now = self.now();
+        let id = AcknowledgementId::generate(self.clock(), self.entropy());
+        flags::acknowledge(&mut tx, org, id, flag, caller.actor.user_id, note, now).await?;
+        flags::mark_read(&mut tx, org, caller.actor.user_id, flag, now).await?;
+        let mut rec = self.patient_record(caller, "flag.acknowledge", patient, purpose);
+        rec.resource = Some(format!("Flag/{flag}"));
+        rec.detail = Some(f.kind.text().to_string());
+        audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The caller's notification list. Names patients, so it is audited.
+    pub async fn notifications(
+        &self,
+        caller: &Caller,
+        limit: u32,
+    ) -> Result<Vec<flags::Notification>> {
+        if !caller.actor.role.is_clinician() {
+            return Err(AppError::Forbidden(Forbidden::Role));
+        }
+        let mut tx = self.store.begin().await?;
+        let list = flags::notifications_for(&mut tx, caller.actor.org, caller.actor.user_id, limit)
+            .await?;
+        let mut rec = self.record(
+            caller,
+            "notifications.read",
+            tandem_core::audit::Outcome::Success,
+        );
+        rec.detail = Some(format!("{} entries", list.len()));
+        audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    /// Unread safety notifications: a number for the navigation badge, no
+    /// patient data.
+    pub async fn unread_notifications(&self, caller: &Caller) -> Result<i64> {
+        if !caller.actor.role.is_clinician() {
+            return Ok(0);
+        }
+        let mut tx = self.store.begin_read().await?;
+        let n = flags::unread_count(&mut tx, caller.actor.org, caller.actor.user_id).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+fn names(kinds: &[FlagKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| k.text())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn severity_str(s: tandem_core::instrument::definition::Severity) -> &'static str {
+    use tandem_core::instrument::definition::Severity::*;
+    match s {
+        None => "none",
+        Mild => "mild",
+        Moderate => "moderate",
+        ModeratelySevere => "moderately_severe",
+        Severe => "severe",
+    }
+}
+
+/// The measurement part of an opened chart.
+#[derive(Clone, Debug, Default)]
+pub struct ChartMeasures {
+    pub episode_start: Option<Date>,
+    pub measures: Vec<MeasureStatus>,
+    /// Every response of the open episode, oldest first, by instrument.
+    pub history: BTreeMap<String, Vec<Response>>,
+    pub active_flags: Vec<Flag>,
+    pub acknowledgements: Vec<flags::Acknowledgement>,
+}
+
+impl App {
+    /// Loads the measurement part of a chart inside an open transaction.
+    pub(crate) async fn chart_measures(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+    ) -> Result<ChartMeasures> {
+        let org = self.org;
+        let Some(ep) = episodes::open(tx, org, patient).await? else {
+            return Ok(ChartMeasures::default());
+        };
+        let measures = measures::measures_for(tx, org, patient, ep.id).await?;
+        let mut history: BTreeMap<String, Vec<Response>> = BTreeMap::new();
+        for r in measures::responses_for(tx, org, patient, None).await? {
+            if r.episode_id == ep.id {
+                history.entry(r.instrument.clone()).or_default().push(r);
+            }
+        }
+        Ok(ChartMeasures {
+            episode_start: Some(ep.started_on),
+            measures,
+            history,
+            active_flags: flags::active_for(tx, org, patient).await?,
+            acknowledgements: flags::acknowledgements_for(tx, org, patient).await?,
+        })
+    }
+
+    /// The audit record of something the system did by itself.
+    pub(crate) fn system_record(&self, action: &str) -> tandem_core::audit::AuditRecord {
+        tandem_core::audit::AuditRecord {
+            org: self.org,
+            at: self.now(),
+            actor_id: None,
+            actor: "system".into(),
+            actor_role: "system".into(),
+            channel: "system".into(),
+            action: action.to_string(),
+            patient_id: None,
+            resource: None,
+            purpose: None,
+            detail: None,
+            outcome: tandem_core::audit::Outcome::Success.as_str().to_string(),
+        }
+    }
+}
