@@ -222,6 +222,19 @@ fn malformed_files_are_refused_naming_the_problem() {
             ),
             "unknown item",
         ),
+        // A misspelt flag would silently raise nothing.
+        (
+            format!(
+                "{GOOD}\ncritical = [{{ item = \"2\", min_score = 1, flag = \"suicidal\", source = \"s\" }}]"
+            ),
+            "unknown flag \"suicidal\"",
+        ),
+        (
+            format!(
+                "{GOOD}\nband_models = [{{ id = \"m\", name = \"m\", source = \"s\", bands = [{{ min = 0, max = 2, label = \"a\", severity = \"severe\", flag = \"overdue\" }}] }}]"
+            ),
+            "unknown flag \"overdue\"",
+        ),
     ];
     for (text, needle) in cases {
         let e = Instrument::parse("tiny.toml", &text).unwrap_err();

@@ -79,11 +79,28 @@ pub async fn serve(
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sweeper = tokio::spawn(sweep_overdue_periodically(app.clone()));
     let router = router(app, config);
-    axum::serve(
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sweeper.abort();
+    served
+}
+
+/// "Overdue" depends on the calendar, not on new data: the server checks it
+/// at start-up and then every few minutes.
+async fn sweep_overdue_periodically(app: App) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match app.sweep_overdue().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(patients = n, "overdue flags updated"),
+            Err(e) => tracing::warn!(error = %e, "overdue sweep failed; will retry"),
+        }
+    }
 }
