@@ -323,7 +323,31 @@ fn the_capability_statement_lists_what_the_server_does() {
         codes(&questionnaire, "searchParam", "name"),
         ["code", "url", "name", "title", "_count", "_offset"]
     );
-    assert_eq!(rest["resource"].as_array().unwrap().len(), 4);
+    let response = resource("QuestionnaireResponse");
+    assert_eq!(
+        codes(&response, "interaction", "code"),
+        ["create", "read", "search-type"]
+    );
+    assert_eq!(
+        codes(&response, "searchParam", "name"),
+        ["patient", "subject", "questionnaire", "_count", "_offset"]
+    );
+    let observation = resource("Observation");
+    assert_eq!(
+        codes(&observation, "interaction", "code"),
+        ["read", "search-type"]
+    );
+    assert_eq!(
+        codes(&observation, "searchParam", "name"),
+        ["patient", "subject", "code", "date", "_count", "_offset"]
+    );
+    let flag = resource("Flag");
+    assert_eq!(codes(&flag, "interaction", "code"), ["read", "search-type"]);
+    assert_eq!(
+        codes(&flag, "searchParam", "name"),
+        ["patient", "subject", "status", "_count", "_offset"]
+    );
+    assert_eq!(rest["resource"].as_array().unwrap().len(), 7);
 }
 
 #[test]
