@@ -819,6 +819,16 @@ fn flag_json(f: &tandem_app::Flag) -> Value {
     })
 }
 
+/// A search naming a patient who does not exist finds nothing, as the
+/// CareTeam search does.
+fn none_if_unknown<T>(r: tandem_app::Result<T>) -> Result<Option<T>, Outcome> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A refusal of a posted response, naming the element it concerns.
 fn recording_refused(e: AppError, parsed: &ParsedResponse) -> Outcome {
     match e {
@@ -933,10 +943,12 @@ async fn search_responses(
             _ => Err(unknown_param(k, "QuestionnaireResponse")),
         })?;
         let pid = required_patient(patient, "QuestionnaireResponse")?;
-        let all = s
-            .app
-            .patient_responses(&c, pid, instrument.as_deref())
-            .await?;
+        let all = none_if_unknown(
+            s.app
+                .patient_responses(&c, pid, instrument.as_deref())
+                .await,
+        )?
+        .unwrap_or_default();
         let Paging { count, offset } = search.paging;
         // Newest first, as Observation and Flag searches list.
         let entries = all
@@ -1047,7 +1059,8 @@ async fn search_observations(
         let pid = required_patient(patient, "Observation")?;
         q.limit = search.paging.count;
         q.offset = search.paging.offset;
-        let (list, total) = s.app.search_observations(&c, pid, &q).await?;
+        let (list, total) =
+            none_if_unknown(s.app.search_observations(&c, pid, &q).await)?.unwrap_or_default();
         let entries = list.iter().map(observation_json).collect();
         Ok::<_, Outcome>(search.bundle(&headers, "Observation", total, entries))
     };
@@ -1093,7 +1106,9 @@ async fn search_flags(
         })?;
         let pid = required_patient(patient, "Flag")?;
         let Paging { count, offset } = search.paging;
-        let (list, total) = s.app.search_flags(&c, pid, active, count, offset).await?;
+        let (list, total) =
+            none_if_unknown(s.app.search_flags(&c, pid, active, count, offset).await)?
+                .unwrap_or_default();
         let entries = list.iter().map(flag_json).collect();
         Ok::<_, Outcome>(search.bundle(&headers, "Flag", total, entries))
     };

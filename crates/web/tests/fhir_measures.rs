@@ -940,10 +940,18 @@ async fn searches_and_reads_refuse_what_they_cannot_answer(db: TestDb) {
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert_eq!(r.json()["resourceType"], "OperationOutcome");
     }
-    // An empty result is still a Bundle.
-    let r = e.get(&dr, &format!("Flag?subject=Patient/{pid}")).await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.total(), 0);
+    // An empty result is still a Bundle, also for a patient who does not exist.
+    let unknown = "0192f000-0000-7000-8000-000000000000";
+    for path in [
+        format!("Flag?subject=Patient/{pid}"),
+        format!("Flag?patient={unknown}"),
+        format!("Observation?patient={unknown}"),
+        format!("QuestionnaireResponse?patient={unknown}"),
+    ] {
+        let r = e.get(&dr, &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.total(), 0, "{path}");
+    }
 }
 
 both_backends! {
