@@ -143,6 +143,79 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
         COUNT,
         OFFSET,
     ];
+    let response_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/QuestionnaireResponse-patient",
+            "Required (or subject): the patient who answered, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/QuestionnaireResponse-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        param(
+            "questionnaire",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/QuestionnaireResponse-questionnaire",
+            "The instrument, as its canonical URL (urn:tandem:questionnaire:phq9) or Questionnaire/phq9.",
+        ),
+        COUNT,
+        OFFSET,
+    ];
+    let observation_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required (or subject): the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/Observation-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        param(
+            "code",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/clinical-code",
+            "The score's code, as system|code (http://loinc.org|44261-6) or the code alone.",
+        ),
+        param(
+            "date",
+            "date",
+            "http://hl7.org/fhir/SearchParameter/clinical-date",
+            "When the patient answered, a day YYYY-MM-DD in UTC with an optional prefix eq, ge, le, gt or lt; repeat for a range.",
+        ),
+        COUNT,
+        OFFSET,
+    ];
+    let flag_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required (or subject): the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/Flag-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        // R4 defines no status parameter for Flag; this one is Tandem's own.
+        Param {
+            name: "status",
+            type_: "token",
+            definition: None,
+            documentation: "Flag.status: active or inactive.",
+        },
+        COUNT,
+        OFFSET,
+    ];
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -182,6 +255,22 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                     "type": "Questionnaire",
                     "interaction": interactions(&["read", "search-type"]),
                     "searchParam": search_params(&questionnaire_params)
+                },
+                {
+                    "type": "QuestionnaireResponse",
+                    "interaction": interactions(&["create", "read", "search-type"]),
+                    "conditionalCreate": false,
+                    "searchParam": search_params(&response_params)
+                },
+                {
+                    "type": "Observation",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&observation_params)
+                },
+                {
+                    "type": "Flag",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&flag_params)
                 }
             ]
         }]

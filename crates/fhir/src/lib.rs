@@ -13,10 +13,13 @@
 pub mod bundle;
 pub mod capability;
 pub mod care_team;
+pub mod flag;
+pub mod observation;
 pub mod outcome;
 pub mod patient;
 pub mod practitioner;
 pub mod questionnaire;
+pub mod questionnaire_response;
 
 mod instant;
 mod reading;
@@ -37,6 +40,9 @@ pub const STAFF_ROLE_SYSTEM: &str = "urn:tandem:staff-role";
 
 /// Code system of care-team roles (`tandem_core::role::CareTeamRole::as_str`).
 pub const CARE_TEAM_ROLE_SYSTEM: &str = "urn:tandem:care-team-role";
+
+/// Code system of flag kinds (`tandem_core::flag::FlagKind::as_str`) on `Flag.code`.
+pub const FLAG_SYSTEM: &str = "urn:tandem:flag";
 
 /// The FHIR version this crate speaks.
 pub const FHIR_VERSION: &str = "4.0.1";

@@ -18,6 +18,9 @@ use tandem_fhir::care_team::{MemberView, care_team_to_json};
 use tandem_fhir::outcome::{FhirError, IssueCode, operation_outcome};
 use tandem_fhir::patient::{parse_patient, patient_to_json};
 use tandem_fhir::practitioner::{PractitionerView, practitioner_to_json};
+use tandem_fhir::questionnaire_response::{
+    ResponseView, parse_questionnaire_response, response_to_json,
+};
 use time::macros::{date, datetime};
 use uuid::Uuid;
 
@@ -127,6 +130,82 @@ fn samples() -> Vec<(&'static str, Value)> {
             FhirError::new(404, IssueCode::NotFound, "no Patient with that id", None).to_json(),
         ),
         ("outcome-all-ok", operation_outcome(&[])),
+    ]
+    .into_iter()
+    .chain(measurement_samples())
+    .collect()
+}
+
+/// A response, its score, flags, and a refused response.
+fn measurement_samples() -> Vec<(&'static str, Value)> {
+    use tandem_core::flag::FlagKind;
+    use tandem_core::ids::{FlagId, ObservationId, PatientId, ResponseId};
+    use tandem_fhir::flag::{FlagView, flag_to_json};
+    use tandem_fhir::observation::{ObservationView, observation_to_json};
+    let library =
+        tandem_core::instrument::Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
+            .unwrap();
+    let patient = PatientId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0201));
+    let response = ResponseId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0202));
+    let answers: std::collections::BTreeMap<String, String> = (1..=9)
+        .map(|i| (i.to_string(), if i == 9 { "1" } else { "2" }.to_string()))
+        .collect();
+    let flag = |kind, end: Option<time::OffsetDateTime>| {
+        flag_to_json(&FlagView {
+            id: FlagId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0203)),
+            patient,
+            kind,
+            active: end.is_none(),
+            period_start: datetime!(2026-11-01 10:00 UTC),
+            period_end: end,
+            updated_at: datetime!(2026-11-22 10:00 UTC),
+            version: 1,
+        })
+    };
+    let refused = parse_questionnaire_response(
+        br#"{"resourceType":"QuestionnaireResponse","status":"in-progress","questionnaire":"urn:tandem:questionnaire:phq9","item":[{"linkId":"9","answer":[{"valueInteger":7}]}]}"#,
+        &library,
+    )
+    .unwrap_err();
+    vec![
+        (
+            "questionnaire-response",
+            response_to_json(&ResponseView {
+                id: response,
+                patient,
+                instrument_id: "phq9",
+                instrument: library.get("phq9"),
+                authored: datetime!(2026-11-22 15:30 UTC),
+                answers: &answers,
+                recorded_by: Some(UserId(Uuid::from_u128(
+                    0x0190_0000_0000_7000_8000_0000_0000_0101,
+                ))),
+                recorded_at: datetime!(2026-11-22 16:00 UTC),
+            }),
+        ),
+        (
+            "observation-total",
+            observation_to_json(&ObservationView {
+                id: ObservationId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0204)),
+                patient,
+                response,
+                system: "http://loinc.org",
+                code: "44261-6",
+                display: "PHQ-9 total score",
+                value: 17,
+                effective: datetime!(2026-11-22 15:30 UTC),
+                interpretation: Some("Moderately severe"),
+            }),
+        ),
+        ("flag-active", flag(FlagKind::SuicideRisk, None)),
+        (
+            "flag-inactive",
+            flag(
+                FlagKind::NotImproving,
+                Some(datetime!(2026-11-22 10:00 UTC)),
+            ),
+        ),
+        ("outcome-questionnaire-response", refused.to_json()),
     ]
 }
 
@@ -244,7 +323,31 @@ fn the_capability_statement_lists_what_the_server_does() {
         codes(&questionnaire, "searchParam", "name"),
         ["code", "url", "name", "title", "_count", "_offset"]
     );
-    assert_eq!(rest["resource"].as_array().unwrap().len(), 4);
+    let response = resource("QuestionnaireResponse");
+    assert_eq!(
+        codes(&response, "interaction", "code"),
+        ["create", "read", "search-type"]
+    );
+    assert_eq!(
+        codes(&response, "searchParam", "name"),
+        ["patient", "subject", "questionnaire", "_count", "_offset"]
+    );
+    let observation = resource("Observation");
+    assert_eq!(
+        codes(&observation, "interaction", "code"),
+        ["read", "search-type"]
+    );
+    assert_eq!(
+        codes(&observation, "searchParam", "name"),
+        ["patient", "subject", "code", "date", "_count", "_offset"]
+    );
+    let flag = resource("Flag");
+    assert_eq!(codes(&flag, "interaction", "code"), ["read", "search-type"]);
+    assert_eq!(
+        codes(&flag, "searchParam", "name"),
+        ["patient", "subject", "status", "_count", "_offset"]
+    );
+    assert_eq!(rest["resource"].as_array().unwrap().len(), 7);
 }
 
 #[test]

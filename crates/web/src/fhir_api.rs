@@ -10,11 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
 use serde_json::Value;
-use tandem_app::{AppError, Caller, Forbidden};
-use tandem_core::ids::{PatientId, UserId};
+use tandem_app::{AppError, Caller, Forbidden, ObservationQuery, Source, Submission};
+use tandem_core::ids::{FlagId, ObservationId, PatientId, ResponseId, UserId};
 use tandem_core::patient::{Patient, PatientQuery, parse_date};
 use tandem_fhir::outcome::{FhirError, IssueCode};
+use tandem_fhir::questionnaire_response::ParsedResponse;
 use tandem_fhir::{FHIR_JSON, MRN_SYSTEM};
+use time::OffsetDateTime;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,6 +29,15 @@ pub fn routes() -> Router<AppState> {
         .route("/CareTeam/{id}", get(read_care_team))
         .route("/Questionnaire", get(search_questionnaires))
         .route("/Questionnaire/{id}", get(read_questionnaire))
+        .route(
+            "/QuestionnaireResponse",
+            get(search_responses).post(create_response),
+        )
+        .route("/QuestionnaireResponse/{id}", get(read_response))
+        .route("/Observation", get(search_observations))
+        .route("/Observation/{id}", get(read_observation))
+        .route("/Flag", get(search_flags))
+        .route("/Flag/{id}", get(read_flag))
         .fallback(unsupported)
         .layer(middleware::map_response(method_not_allowed))
 }
@@ -123,23 +134,9 @@ impl From<AppError> for Outcome {
                     })
                     .collect(),
             }),
-            AppError::Response(problems) => Outcome(FhirError {
-                status: 422,
-                issues: problems
-                    .iter()
-                    .map(|p| {
-                        let expr = match p.item() {
-                            "" => "QuestionnaireResponse".to_string(),
-                            item => format!("QuestionnaireResponse.item.where(linkId='{item}')"),
-                        };
-                        tandem_fhir::outcome::Issue::error(
-                            IssueCode::Invalid,
-                            p.to_string(),
-                            Some(expr),
-                        )
-                    })
-                    .collect(),
-            }),
+            AppError::Response(problems) => Outcome(
+                tandem_fhir::questionnaire_response::scoring_problems(&problems, None),
+            ),
             AppError::VersionConflict { current } => err(
                 412,
                 IssueCode::Conflict,
@@ -648,25 +645,10 @@ async fn search_care_teams(
     let run = async {
         let mut patient = None;
         let search = read_search(raw.as_deref(), |k, v| match k {
-            "patient" | "subject" => {
-                let id = v.strip_prefix("Patient/").unwrap_or(v);
-                let pid = id.parse::<PatientId>().map_err(|_| {
-                    err(
-                        400,
-                        IssueCode::Invalid,
-                        format!("{k} must be a Patient id (got {v:?})"),
-                        None,
-                    )
-                })?;
-                patient = Some(pid);
-                Ok(())
-            }
+            "patient" | "subject" => patient_param(k, v, &mut patient),
             _ => Err(unknown_param(k, "CareTeam")),
         })?;
-        let Some(pid) = patient else {
-            let msg = "CareTeam search needs the patient parameter";
-            return Err(err(400, IssueCode::Required, msg, None));
-        };
+        let pid = required_patient(patient, "CareTeam")?;
         // One CareTeam per patient: the search finds it or nothing.
         let found = match care_team_json(&s, &c, pid).await {
             Ok(v) => vec![v],
@@ -683,6 +665,35 @@ async fn search_care_teams(
         Ok::<_, Outcome>(search.bundle(&headers, "CareTeam", total, entries))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `patient` or `subject`: `Patient/<id>` or the id alone. Both may be
+/// given only if they name the same patient.
+fn patient_param(k: &str, v: &str, found: &mut Option<PatientId>) -> Result<(), Outcome> {
+    let id = v.strip_prefix("Patient/").unwrap_or(v);
+    let pid = id.parse::<PatientId>().map_err(|_| {
+        err(
+            400,
+            IssueCode::Invalid,
+            format!("{k} must be a Patient id (got {v:?})"),
+            None,
+        )
+    })?;
+    if found.is_some_and(|f| f != pid) {
+        let msg = "patient and subject name different patients";
+        return Err(err(400, IssueCode::Invalid, msg, None));
+    }
+    *found = Some(pid);
+    Ok(())
+}
+
+/// Searches of a patient's records name the patient: there is no search
+/// across the clinic.
+fn required_patient(found: Option<PatientId>, kind: &str) -> Result<PatientId, Outcome> {
+    found.ok_or_else(|| {
+        let msg = format!("{kind} search needs the patient (or subject) parameter");
+        err(400, IssueCode::Required, msg, None)
+    })
 }
 
 /// Instruments are not patient data: any signed-in caller may read them,
@@ -761,6 +772,349 @@ async fn search_questionnaires(
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
+// ---------------------------------------------------------------------------
+// Measurement: QuestionnaireResponse in; QuestionnaireResponse, Observation
+// and Flag out.
+
+fn response_json(s: &AppState, r: &tandem_app::Response) -> Value {
+    let answers = tandem_app::parse_answers(&r.answers);
+    tandem_fhir::questionnaire_response::response_to_json(
+        &tandem_fhir::questionnaire_response::ResponseView {
+            id: r.id,
+            patient: r.patient_id,
+            instrument_id: &r.instrument,
+            instrument: s.app.instruments().get(&r.instrument),
+            authored: r.authored,
+            answers: &answers,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        },
+    )
+}
+
+fn observation_json(o: &tandem_app::Observation) -> Value {
+    tandem_fhir::observation::observation_to_json(&tandem_fhir::observation::ObservationView {
+        id: o.id,
+        patient: o.patient_id,
+        response: o.response_id,
+        system: &o.system,
+        code: &o.code,
+        display: &o.display,
+        value: o.value,
+        effective: o.effective,
+        interpretation: o.interpretation.as_deref(),
+    })
+}
+
+fn flag_json(f: &tandem_app::Flag) -> Value {
+    tandem_fhir::flag::flag_to_json(&tandem_fhir::flag::FlagView {
+        id: f.id,
+        patient: f.patient_id,
+        kind: f.kind,
+        active: f.active,
+        period_start: f.period_start,
+        period_end: f.period_end,
+        updated_at: f.updated_at,
+        version: f.version,
+    })
+}
+
+/// A search naming a patient who does not exist finds nothing, as the
+/// CareTeam search does.
+fn none_if_unknown<T>(r: tandem_app::Result<T>) -> Result<Option<T>, Outcome> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A refusal of a posted response, naming the element it concerns.
+fn recording_refused(e: AppError, parsed: &ParsedResponse) -> Outcome {
+    match e {
+        AppError::Response(problems) => Outcome(
+            tandem_fhir::questionnaire_response::scoring_problems(&problems, Some(parsed)),
+        ),
+        AppError::NotFound("patient") => err(
+            422,
+            IssueCode::NotFound,
+            "the subject is not a patient of this clinic",
+            Some("QuestionnaireResponse.subject"),
+        ),
+        AppError::Invalid(v) => Outcome(FhirError {
+            status: 422,
+            issues: v
+                .0
+                .iter()
+                .map(|f| {
+                    tandem_fhir::outcome::Issue::error(
+                        IssueCode::Invalid,
+                        f.message.clone(),
+                        Some(format!("QuestionnaireResponse.{}", f.field)),
+                    )
+                })
+                .collect(),
+        }),
+        other => other.into(),
+    }
+}
+
+async fn create_response(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = async {
+        check_content_type(&headers)?;
+        let parsed = tandem_fhir::questionnaire_response::parse_questionnaire_response(
+            &body,
+            s.app.instruments(),
+        )
+        .map_err(Outcome)?;
+        let submission = Submission {
+            instrument: parsed.instrument.clone(),
+            answers: parsed.answers.clone(),
+            authored: parsed.authored,
+            source: Source::Fhir,
+        };
+        let recorded = s
+            .app
+            .record_response(&c, parsed.patient, submission)
+            .await
+            .map_err(|e| recording_refused(e, &parsed))?;
+        let mut r = fhir(StatusCode::CREATED, &response_json(&s, &recorded.response));
+        let location = format!(
+            "{}/QuestionnaireResponse/{}",
+            base(&headers),
+            recorded.response.id
+        );
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        Ok::<_, Outcome>(r)
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn read_response(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    Path(id): Path<String>,
+) -> Response {
+    let run = async {
+        let rid: ResponseId = resource_id("QuestionnaireResponse", &id)?;
+        let r = s.app.read_response(&c, rid).await?;
+        Ok::<_, Outcome>(fhir(StatusCode::OK, &response_json(&s, &r)))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `questionnaire`: the canonical URL or `Questionnaire/<id>`.
+fn questionnaire_param(v: &str) -> Result<String, Outcome> {
+    let prefix = tandem_fhir::questionnaire::canonical_url("");
+    v.strip_prefix(prefix.as_str())
+        .or_else(|| v.strip_prefix("Questionnaire/"))
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            let msg = format!(
+                "questionnaire must be a canonical URL ({prefix}phq9) or Questionnaire/phq9 (got {v:?})"
+            );
+            err(400, IssueCode::Invalid, msg, None)
+        })
+}
+
+async fn search_responses(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let run = async {
+        let mut patient = None;
+        let mut instrument = None;
+        let search = read_search(raw.as_deref(), |k, v| match k {
+            "patient" | "subject" => patient_param(k, v, &mut patient),
+            "questionnaire" => {
+                instrument = Some(questionnaire_param(v)?);
+                Ok(())
+            }
+            _ => Err(unknown_param(k, "QuestionnaireResponse")),
+        })?;
+        let pid = required_patient(patient, "QuestionnaireResponse")?;
+        let all = none_if_unknown(
+            s.app
+                .patient_responses(&c, pid, instrument.as_deref())
+                .await,
+        )?
+        .unwrap_or_default();
+        let Paging { count, offset } = search.paging;
+        // Newest first, as Observation and Flag searches list.
+        let entries = all
+            .iter()
+            .rev()
+            .skip(offset as usize)
+            .take(count as usize)
+            .map(|r| response_json(&s, r))
+            .collect();
+        Ok::<_, Outcome>(search.bundle(
+            &headers,
+            "QuestionnaireResponse",
+            all.len() as u64,
+            entries,
+        ))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn read_observation(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    Path(id): Path<String>,
+) -> Response {
+    let run = async {
+        let oid: ObservationId = resource_id("Observation", &id)?;
+        let o = s.app.read_observation(&c, oid).await?;
+        Ok::<_, Outcome>(fhir(StatusCode::OK, &observation_json(&o)))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `system|code`, `|code` (no system: nothing Tandem stores) or `code`.
+fn code_param(v: &str) -> Result<(Option<String>, String), Outcome> {
+    let (system, code) = match v.split_once('|') {
+        Some((system, code)) => (Some(system.to_string()), code),
+        None => (None, v),
+    };
+    if code.is_empty() || code.contains(',') {
+        let msg = format!("code must be one code, as system|code or the code alone (got {v:?})");
+        return Err(err(400, IssueCode::Invalid, msg, None));
+    }
+    Ok((system, code.to_string()))
+}
+
+/// One `date` parameter narrows `[from, before)`: a day in UTC with an
+/// optional prefix.
+fn date_param(
+    v: &str,
+    from: &mut Option<OffsetDateTime>,
+    before: &mut Option<OffsetDateTime>,
+) -> Result<(), Outcome> {
+    let bad = |why: &str| {
+        let msg = format!(
+            "date must be a day YYYY-MM-DD with an optional prefix eq, ge, le, gt or lt{why} (got {v:?})"
+        );
+        err(400, IssueCode::Invalid, msg, None)
+    };
+    let (prefix, day) = match v.get(..2) {
+        Some(p) if p.bytes().all(|b| b.is_ascii_alphabetic()) => (p, &v[2..]),
+        _ => ("eq", v),
+    };
+    let day = parse_date(day).ok_or_else(|| bad(""))?;
+    let start = day.midnight().assume_utc();
+    let next = day
+        .next_day()
+        .map(|d| d.midnight().assume_utc())
+        .ok_or_else(|| bad(""))?;
+    let (lower, upper) = match prefix {
+        "eq" => (Some(start), Some(next)),
+        "ge" => (Some(start), None),
+        "gt" => (Some(next), None),
+        "le" => (None, Some(next)),
+        "lt" => (None, Some(start)),
+        _ => return Err(bad("; other prefixes are not supported")),
+    };
+    if let Some(l) = lower {
+        *from = Some(from.map_or(l, |f| f.max(l)));
+    }
+    if let Some(u) = upper {
+        *before = Some(before.map_or(u, |b| b.min(u)));
+    }
+    Ok(())
+}
+
+async fn search_observations(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let run = async {
+        let mut patient = None;
+        let mut q = ObservationQuery::default();
+        let search = read_search(raw.as_deref(), |k, v| match k {
+            "patient" | "subject" => patient_param(k, v, &mut patient),
+            "code" => {
+                if q.code.is_some() {
+                    let msg = "give one code parameter";
+                    return Err(err(400, IssueCode::NotSupported, msg, None));
+                }
+                q.code = Some(code_param(v)?);
+                Ok(())
+            }
+            "date" => date_param(v, &mut q.from, &mut q.before),
+            _ => Err(unknown_param(k, "Observation")),
+        })?;
+        let pid = required_patient(patient, "Observation")?;
+        q.limit = search.paging.count;
+        q.offset = search.paging.offset;
+        let (list, total) =
+            none_if_unknown(s.app.search_observations(&c, pid, &q).await)?.unwrap_or_default();
+        let entries = list.iter().map(observation_json).collect();
+        Ok::<_, Outcome>(search.bundle(&headers, "Observation", total, entries))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn read_flag(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    Path(id): Path<String>,
+) -> Response {
+    let run = async {
+        let fid: FlagId = resource_id("Flag", &id)?;
+        let f = s.app.read_flag(&c, fid).await?;
+        Ok::<_, Outcome>(fhir(StatusCode::OK, &flag_json(&f)))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn search_flags(
+    State(s): State<AppState>,
+    Bearer(c): Bearer,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let run = async {
+        let mut patient = None;
+        let mut active = None;
+        let search = read_search(raw.as_deref(), |k, v| match k {
+            "patient" | "subject" => patient_param(k, v, &mut patient),
+            "status" => {
+                active = Some(match v {
+                    "active" => true,
+                    "inactive" => false,
+                    _ => {
+                        let msg = format!("status must be active or inactive (got {v:?})");
+                        return Err(err(400, IssueCode::Invalid, msg, None));
+                    }
+                });
+                Ok(())
+            }
+            _ => Err(unknown_param(k, "Flag")),
+        })?;
+        let pid = required_patient(patient, "Flag")?;
+        let Paging { count, offset } = search.paging;
+        let (list, total) =
+            none_if_unknown(s.app.search_flags(&c, pid, active, count, offset).await)?
+                .unwrap_or_default();
+        let entries = list.iter().map(flag_json).collect();
+        Ok::<_, Outcome>(search.bundle(&headers, "Flag", total, entries))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,5 +1144,76 @@ mod tests {
         assert!(matches!(if_match(&h), Ok(Some(7))));
         h.insert(header::IF_MATCH, HeaderValue::from_static("banana"));
         assert!(if_match(&h).is_err());
+    }
+
+    #[test]
+    fn dates_narrow_a_half_open_range_in_utc() {
+        use time::macros::datetime;
+        let range = |values: &[&str]| {
+            let (mut from, mut before) = (None, None);
+            for v in values {
+                date_param(v, &mut from, &mut before).map_err(|o| o.0.status)?;
+            }
+            Ok::<_, u16>((from, before))
+        };
+        let day = datetime!(2026-11-22 00:00 UTC);
+        let next = datetime!(2026-11-23 00:00 UTC);
+        assert_eq!(range(&["2026-11-22"]), Ok((Some(day), Some(next))));
+        assert_eq!(range(&["eq2026-11-22"]), Ok((Some(day), Some(next))));
+        assert_eq!(range(&["ge2026-11-22"]), Ok((Some(day), None)));
+        assert_eq!(range(&["gt2026-11-22"]), Ok((Some(next), None)));
+        assert_eq!(range(&["le2026-11-22"]), Ok((None, Some(next))));
+        assert_eq!(range(&["lt2026-11-22"]), Ok((None, Some(day))));
+        // Repeated: the narrowest bounds win.
+        assert_eq!(
+            range(&[
+                "ge2026-11-01",
+                "ge2026-11-22",
+                "le2026-11-30",
+                "lt2026-11-23"
+            ]),
+            Ok((Some(day), Some(next)))
+        );
+        for bad in [
+            "ne2026-11-22",
+            "sa2026-11-22",
+            "2026-11",
+            "ge",
+            "9999-12-31",
+            "2026-11-22T10:00Z",
+        ] {
+            assert_eq!(range(&[bad]), Err(400), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes_may_name_their_system() {
+        assert_eq!(
+            code_param("http://loinc.org|44261-6").ok(),
+            Some((Some("http://loinc.org".into()), "44261-6".into()))
+        );
+        assert_eq!(code_param("44261-6").ok(), Some((None, "44261-6".into())));
+        assert_eq!(
+            code_param("|44261-6").ok(),
+            Some((Some(String::new()), "44261-6".into()))
+        );
+        for bad in ["", "http://loinc.org|", "a,b"] {
+            assert!(code_param(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn questionnaires_are_named_by_url_or_reference() {
+        assert_eq!(
+            questionnaire_param("urn:tandem:questionnaire:phq9").ok(),
+            Some("phq9".into())
+        );
+        assert_eq!(
+            questionnaire_param("Questionnaire/gad7").ok(),
+            Some("gad7".into())
+        );
+        for bad in ["phq9", "Questionnaire/", "http://example.org/phq9"] {
+            assert!(questionnaire_param(bad).is_err(), "{bad}");
+        }
     }
 }

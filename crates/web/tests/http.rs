@@ -312,7 +312,7 @@ async fn fhir_patient_lifecycle(db: TestDb) {
         StatusCode::NOT_FOUND
     );
     // Unsupported types and interactions answer with an OperationOutcome.
-    let r = e.fhir_get(&tok, "Observation").await;
+    let r = e.fhir_get(&tok, "MedicationRequest").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["resourceType"], "OperationOutcome");
     let r = e
@@ -1339,6 +1339,39 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
         .as_str()
         .unwrap()
         .to_string();
+    // A PHQ-9 with item 9 positive: a response, its score and a flag to read.
+    let answers: Vec<Value> = (1..=9)
+        .map(|i| {
+            json!({"linkId": i.to_string(), "answer": [{"valueCoding": {
+                "system": "urn:tandem:questionnaire:phq9:answer", "code": if i == 9 { "1" } else { "0" }}}]})
+        })
+        .collect();
+    let qr = json!({"resourceType": "QuestionnaireResponse", "status": "completed",
+        "questionnaire": "urn:tandem:questionnaire:phq9", "subject": {"reference": format!("Patient/{pid}")},
+        "authored": "2026-11-22T08:00:00Z", "item": answers});
+    let r = e
+        .fhir_send(
+            Method::POST,
+            &tok,
+            "QuestionnaireResponse",
+            &qr.to_string(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let response_id = r.json()["id"].as_str().unwrap().to_string();
+    let first_id = |path: String| {
+        let e = &e;
+        let tok = &tok;
+        async move {
+            e.fhir_get(tok, &path).await.json()["entry"][0]["resource"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let observation_id = first_id(format!("Observation?patient={pid}")).await;
+    let flag_id = first_id(format!("Flag?patient={pid}")).await;
     let cs = e
         .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
         .await
@@ -1350,14 +1383,17 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
             let value = match (p["type"].as_str().unwrap(), name) {
                 ("number", _) => "5".to_string(),
                 ("date", _) => "1988-04-12".to_string(),
+                ("reference", "questionnaire") => "urn:tandem:questionnaire:phq9".to_string(),
                 ("reference", _) => format!("Patient/{pid}"),
                 ("uri", _) => "urn:tandem:questionnaire:phq9".to_string(),
                 ("token", "identifier") => "1000018".to_string(),
+                ("token", "status") => "active".to_string(),
                 ("token", _) => "44249-1".to_string(),
                 _ => "a".to_string(),
             };
-            // A CareTeam search always names its patient.
-            let also = if kind == "CareTeam" && name != "patient" {
+            // Searches of a patient's records always name the patient.
+            let per_patient = ["CareTeam", "QuestionnaireResponse", "Observation", "Flag"];
+            let also = if per_patient.contains(&kind) && name != "patient" && name != "subject" {
                 format!("&patient={pid}")
             } else {
                 String::new()
@@ -1376,6 +1412,9 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
             let path = match i["code"].as_str().unwrap() {
                 "read" if kind == "Questionnaire" => "Questionnaire/phq9".to_string(),
                 "read" if kind == "Practitioner" => continue,
+                "read" if kind == "QuestionnaireResponse" => format!("{kind}/{response_id}"),
+                "read" if kind == "Observation" => format!("{kind}/{observation_id}"),
+                "read" if kind == "Flag" => format!("{kind}/{flag_id}"),
                 "read" => format!("{kind}/{pid}"),
                 _ => continue,
             };
