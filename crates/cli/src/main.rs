@@ -2,6 +2,7 @@
 //! clock and randomness into the app, and runs a command. Nothing else.
 #![forbid(unsafe_code)]
 
+mod clinic_settings;
 mod demo;
 mod score;
 mod system;
@@ -12,7 +13,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tandem_app::{App, NewAccount, Operator, Settings};
+use tandem_app::{App, NewAccount, Operator};
 use tandem_core::role::Role;
 
 const DEFAULT_DATABASE: &str = "sqlite://./tandem-data/tandem.db";
@@ -167,7 +168,7 @@ async fn open(url: &str) -> Result<App> {
         url,
         Arc::new(system::SystemClock),
         Arc::new(system::OsEntropy),
-        Settings::default(),
+        clinic_settings::from_env()?,
     )
     .await
     .with_context(|| format!("cannot open the database at {}", system::redact(url)))
