@@ -1,5 +1,6 @@
 //! Measurement pages on both backends: the entry form, the chart's flags,
-//! measure cards and trajectory charts, acknowledgements and notifications.
+//! measure cards and trajectory charts, acknowledgements, notifications and
+//! the registry with its CSV export.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::Router;
@@ -210,6 +211,11 @@ fn phq9_form(csrf: &str, items: &[Option<u8>; 9], at: &str) -> String {
         }
     }
     f
+}
+
+/// A page's text with the two entities askama writes for `&` and `"`.
+fn decoded(body: &str) -> String {
+    body.replace("&#38;", "&").replace("&#34;", "\"")
 }
 
 /// The rows of the table with this id, as text between `<tr>` tags.
@@ -466,7 +472,7 @@ async fn bad_forms_store_nothing(db: TestDb) {
 }
 
 /// Front desk sees demographics only: no entry form, no measures, no
-/// notifications.
+/// registry, no notifications.
 async fn front_desk_cannot_enter_measures(db: TestDb) {
     let e = env(db).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
@@ -488,6 +494,12 @@ async fn front_desk_cannot_enter_measures(db: TestDb) {
     let chart = e.get(&format!("/patients/{p}"), &c).await;
     assert_eq!(chart.status, StatusCode::OK);
     assert!(!chart.body.contains("id=\"measures-h\""));
+    assert!(!chart.body.contains("href=\"/registry\""));
+    assert_eq!(e.get("/registry", &c).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        e.get("/registry.csv", &c).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         e.get("/notifications", &c).await.status,
         StatusCode::FORBIDDEN
@@ -615,10 +627,158 @@ async fn notifications_reach_the_team(db: TestDb) {
     assert!(rows(&list.body, "notifications")[0].contains("badge ok\">Acknowledged"));
 }
 
+/// The caseload lists the clinician's patients with their scores, filters
+/// by flag, sorts by column, pages, and exports CSV safe for spreadsheets;
+/// care managers see the whole clinic and filter by clinician.
+async fn registry_and_export(db: TestDb) {
+    let e = env(db).await;
+    let dr = e.user("dr_lee", Role::Prescriber).await;
+    let t = e.user("t_kim", Role::Therapist).await;
+    e.user("t_off", Role::Therapist).await;
+    let cm = e.user("cm_jones", Role::CareManager).await;
+    let a = e.patient(&dr, "Okafor", "Grace", &[&t]).await;
+    let b = e.patient(&dr, "Rivera", "Ana", &[]).await;
+    let x = e.patient(&dr, "=HYPERLINK(\"http://x\")", "Eve", &[]).await;
+    let c = e.login("dr_lee").await;
+    for (p, items) in [
+        (a, [1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (b, [3, 3, 3, 3, 3, 3, 1, 1, 0]),
+        (x, [0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ] {
+        let r = e.enter_phq9(&c, p, items, "2026-11-22T08:30").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+
+    let home = e.get("/", &c).await;
+    assert!(
+        home.body.contains("<a href=\"/registry\""),
+        "the nav links the registry"
+    );
+    let r = e.get("/registry", &c).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("<h1>My caseload</h1>"));
+    assert!(
+        !r.body.contains("id=\"r-clinician\""),
+        "clinicians see their own caseload"
+    );
+    let all = rows(&r.body, "registry");
+    assert_eq!(all.len(), 3);
+    // Most urgent first: the suicide-risk flag leads.
+    assert!(all[0].contains("Okafor, Grace"));
+    assert!(all[0].contains("flag small danger\">Suicide risk"));
+    assert!(all[0].contains("score-chip sev-mild"));
+    assert!(all[0].contains(&format!("href=\"/patients/{a}\"")));
+    assert!(decoded(&r.body).contains("=HYPERLINK(\"http://x\"), Eve"));
+
+    let r = e.get("/registry?flag=suicide_risk", &c).await;
+    let only = rows(&r.body, "registry");
+    assert_eq!(only.len(), 1);
+    assert!(only[0].contains("Okafor, Grace"));
+    assert!(r.body.contains("<option value=\"suicide_risk\" selected>"));
+
+    let names = |body: &str| -> Vec<String> {
+        rows(body, "registry")
+            .iter()
+            .map(|r| {
+                let s = &r[r.find("<a href=").unwrap()..];
+                s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string()
+            })
+            .collect()
+    };
+    let desc = names(&e.get("/registry?sort=phq9&dir=desc", &c).await.body);
+    assert!(desc[0].starts_with("Rivera"), "{desc:?}");
+    assert!(desc[2].contains("HYPERLINK"), "{desc:?}");
+    let r = e.get("/registry?sort=phq9&dir=asc", &c).await;
+    let asc = names(&r.body);
+    assert!(
+        asc[0].contains("HYPERLINK") && asc[2].starts_with("Rivera"),
+        "{asc:?}"
+    );
+    assert!(r.body.contains("aria-sort=\"ascending\""));
+    assert!(
+        decoded(&r.body).contains("href=\"/registry?sort=phq9&dir=desc\""),
+        "clicking again reverses"
+    );
+    assert_eq!(
+        e.get("/registry?flag=nonsense", &c).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // CSV: every row, a header, formulas neutralised.
+    let csv = e.get("/registry.csv?sort=name&dir=asc", &c).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.header("content-disposition").contains("attachment"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", csv.body);
+    assert!(lines[0].starts_with("MRN,Family name,Given names,PHQ-9,PHQ-9 change"));
+    assert!(
+        lines[1].contains(",\"'=HYPERLINK(\"\"http://x\"\")\",Eve,0,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains(",Okafor,Grace,9,"));
+    assert!(lines[2].ends_with(",Suicide risk"));
+    assert!(lines[3].contains(",Rivera,Ana,20,0,severe,"));
+    assert!(!csv.body.contains(",=HYPERLINK"));
+    let filtered = e.get("/registry.csv?flag=suicide_risk", &c).await;
+    assert_eq!(filtered.body.lines().count(), 2);
+
+    // A therapist sees only the patients whose team they are on.
+    let tc = e.login("t_kim").await;
+    let r = e.get("/registry", &tc).await;
+    let mine = rows(&r.body, "registry");
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].contains("Okafor, Grace"));
+    let off = e.login("t_off").await;
+    let r = e.get("/registry", &off).await;
+    assert!(!r.body.contains("Okafor"));
+    assert!(!r.body.contains("id=\"registry\""));
+    assert!(!e.get("/registry.csv", &off).await.body.contains("Okafor"));
+
+    // The care manager sees the clinic and can narrow it to one clinician.
+    let cmc = e.login("cm_jones").await;
+    let r = e.get("/registry", &cmc).await;
+    assert!(r.body.contains("<h1>Clinic registry</h1>"));
+    assert_eq!(rows(&r.body, "registry").len(), 3);
+    assert!(r.body.contains("id=\"r-clinician\""));
+    assert!(r.body.contains(&format!(
+        "<option value=\"{}\">t_kim name</option>",
+        t.actor.user_id
+    )));
+    let r = e
+        .get(&format!("/registry?clinician={}", t.actor.user_id), &cmc)
+        .await;
+    let kims = rows(&r.body, "registry");
+    assert_eq!(kims.len(), 1);
+    assert!(kims[0].contains("Okafor, Grace"));
+    assert!(
+        e.get(&format!("/registry?clinician={}", cm.actor.user_id), &cmc)
+            .await
+            .body
+            .contains("No patient matches these filters.")
+    );
+
+    // Paging keeps the filters and the sort.
+    for i in 0..48 {
+        let p = e.patient(&dr, &format!("Zed{i:02}"), "Pat", &[]).await;
+        let r = e.enter_phq9(&c, p, [0; 9], "2026-11-22T08:30").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let r = e.get("/registry?sort=name&dir=asc", &c).await;
+    assert_eq!(rows(&r.body, "registry").len(), 50);
+    assert!(r.body.contains("51 patients · showing 1–50"));
+    assert!(decoded(&r.body).contains("/registry?sort=name&dir=asc&offset=50"));
+    let r = e.get("/registry?sort=name&dir=asc&offset=50", &c).await;
+    assert_eq!(rows(&r.body, "registry").len(), 1);
+    assert_eq!(e.get("/registry.csv", &c).await.body.lines().count(), 52);
+}
+
 both_backends! {
     phq9_entry => entering_a_phq9;
     bad_forms => bad_forms_store_nothing;
     front_desk => front_desk_cannot_enter_measures;
     acknowledgement => acknowledging_a_flag;
     notifications => notifications_reach_the_team;
+    registry => registry_and_export;
 }

@@ -8,6 +8,7 @@ mod auth;
 mod measures;
 mod notifications;
 mod patients;
+mod registry;
 
 use crate::AppState;
 use crate::session::SignedIn;
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
             post(measures::acknowledge),
         )
         .route("/notifications", get(notifications::list))
+        .route("/registry", get(registry::page))
+        .route("/registry.csv", get(registry::csv))
         .route("/break-glass", get(patients::break_glass_lookup))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{id}/active", post(admin::set_active))
