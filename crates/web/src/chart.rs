@@ -47,14 +47,15 @@ pub struct Plot {
     pub target_below: Option<i32>,
 }
 
-pub const WIDTH: f64 = 680.0;
-pub const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 36.0;
-const RIGHT: f64 = 548.0;
-const TOP: f64 = 10.0;
-const BOTTOM: f64 = 190.0;
+// Sized near the width a chart card shows, so 12-unit text reads as ~12px.
+pub const WIDTH: f64 = 530.0;
+pub const HEIGHT: f64 = 210.0;
+const LEFT: f64 = 30.0;
+const RIGHT: f64 = 380.0;
+const TOP: f64 = 8.0;
+const BOTTOM: f64 = 182.0;
 /// Points keep this far from the plot's left and right edges.
-const PAD: f64 = 18.0;
+const PAD: f64 = 16.0;
 
 /// Escapes text for SVG content and attribute values.
 fn esc(s: &str) -> String {
@@ -200,7 +201,7 @@ pub fn svg(p: &Plot) -> String {
             min = b.min,
             max = b.max
         );
-        if y_bottom - y_top >= 11.0 {
+        if y_bottom - y_top >= 13.0 {
             let _ = write!(
                 o,
                 r#"<text class="band-label {c}" x="{x}" y="{y}">{label}</text>"#,
@@ -227,7 +228,7 @@ pub fn svg(p: &Plot) -> String {
     let mut last_y = f64::INFINITY;
     for t in ticks {
         let y = p.y(f64::from(t));
-        if (last_y - y).abs() < 11.0 && t != p.hi() {
+        if (last_y - y).abs() < 13.0 && t != p.hi() {
             continue;
         }
         last_y = y;
@@ -248,7 +249,7 @@ pub fn svg(p: &Plot) -> String {
             x2 = r(RIGHT),
             y = r(y),
             x = r(LEFT + 4.0),
-            ty = r((y + 13.0).min(BOTTOM - 3.0))
+            ty = r((y + 14.0).min(BOTTOM - 3.0))
         );
     }
     if let Some(b) = p.baseline {
@@ -260,7 +261,7 @@ pub fn svg(p: &Plot) -> String {
             x2 = r(RIGHT),
             y = r(y),
             x = r(RIGHT - 4.0),
-            ty = r((y - 4.0).max(TOP + 10.0))
+            ty = r((y - 4.0).max(TOP + 12.0))
         );
     }
     // The course, then the points on top.
@@ -300,10 +301,10 @@ pub fn svg(p: &Plot) -> String {
     let n = xs.len();
     for (i, (m, x)) in p.marks.iter().zip(&xs).enumerate() {
         let is_last = i + 1 == n;
-        if *x - last_x < 56.0 && !is_last {
+        if *x - last_x < 60.0 && !is_last {
             continue;
         }
-        if is_last && *x - last_x < 56.0 && n > 1 {
+        if is_last && *x - last_x < 60.0 && n > 1 {
             // The latest date wins over the one before it.
             if let Some(pos) = o.rfind(r#"<text class="date""#) {
                 o.truncate(pos);
@@ -314,7 +315,7 @@ pub fn svg(p: &Plot) -> String {
             o,
             r#"<text class="date" x="{x}" y="{y}" text-anchor="middle">{d}</text>"#,
             x = r(*x),
-            y = r(BOTTOM + 18.0),
+            y = r(BOTTOM + 19.0),
             d = short_day(m.at)
         );
     }

@@ -133,9 +133,12 @@
       else setBand(anything ? levelKey.dataset.otherwise || '' : '', 'sev-none');
     }
     // Critical items: the flag the answer will raise, before saving.
+    items.forEach(function (fs) { fs.classList.remove('raises-flag'); });
     Array.prototype.forEach.call(form.querySelectorAll('[data-critical-item]'), function (el) {
       var s = scoreOf(el.dataset.criticalItem);
-      el.hidden = !(s !== null && s >= Number(el.dataset.criticalMin));
+      var raised = s !== null && s >= Number(el.dataset.criticalMin);
+      el.hidden = !raised;
+      if (raised && byId[el.dataset.criticalItem]) byId[el.dataset.criticalItem].classList.add('raises-flag');
     });
   }
 

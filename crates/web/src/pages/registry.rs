@@ -138,16 +138,32 @@ impl RegistryQuery {
 pub struct TrackedView {
     pub score: Option<i32>,
     pub sev: &'static str,
+    /// Severity and status in words, e.g. "moderate · Improving" (tooltip).
     pub severity: String,
     pub change: Option<String>,
     pub change_tone: &'static str,
 }
 
-fn tracked(score: Option<i32>, change: Option<i32>, severity: Option<&str>) -> TrackedView {
+fn tracked(
+    score: Option<i32>,
+    change: Option<i32>,
+    severity: Option<&str>,
+    status: Option<&str>,
+) -> TrackedView {
+    // A baseline has nothing to change from yet.
+    let change = change.filter(|_| status != Some("Baseline"));
+    let mut hint = severity.unwrap_or("").replace('_', " ");
+    if let Some(st) = status {
+        hint = if hint.is_empty() {
+            st.to_string()
+        } else {
+            format!("{hint} · {st}")
+        };
+    }
     TrackedView {
         score,
         sev: sev_class(severity),
-        severity: severity.unwrap_or("").replace('_', " "),
+        severity: hint,
         change: change.map(signed),
         change_tone: change.map_or("same", change_tone),
     }
@@ -195,8 +211,18 @@ fn line(app: &App, l: &RegistryLine) -> LineView {
         id: l.patient_id.to_string(),
         name: format!("{}, {}", l.family_name, l.given_names),
         mrn: l.mrn.clone(),
-        phq9: tracked(l.phq9.score, l.phq9.change, l.phq9.severity.as_deref()),
-        gad7: tracked(l.gad7.score, l.gad7.change, l.gad7.severity.as_deref()),
+        phq9: tracked(
+            l.phq9.score,
+            l.phq9.change,
+            l.phq9.severity.as_deref(),
+            l.phq9.status.as_deref(),
+        ),
+        gad7: tracked(
+            l.gad7.score,
+            l.gad7.change,
+            l.gad7.severity.as_deref(),
+            l.gad7.status.as_deref(),
+        ),
         others: others(app, &l.others),
         weeks: l.weeks_in_treatment,
         last: l
