@@ -306,13 +306,24 @@ async fn entering_a_phq9(db: TestDb) {
     // Item-level answers on demand.
     assert!(b.contains("Thoughts that you would be better off dead"));
     assert!(b.contains("<strong>Several days</strong>"));
-    // The menu offers every instrument of the library.
+    // The menu offers every instrument of the library, and each one's form
+    // opens with every item and its answers.
     for i in e.app.instruments().all() {
         assert!(
             b.contains(&format!("/patients/{p}/measures/{}\"", i.id)),
             "{}",
             i.id
         );
+        let f = e.get(&format!("/patients/{p}/measures/{}", i.id), &c).await;
+        assert_eq!(f.status, StatusCode::OK, "{}", i.id);
+        for it in &i.items {
+            assert!(
+                f.body.contains(&format!("id=\"item-{}\"", it.id)),
+                "{} {}",
+                i.id,
+                it.id
+            );
+        }
     }
 
     // The form shows the last result next time.
@@ -723,6 +734,27 @@ async fn registry_and_export(db: TestDb) {
     assert!(!csv.body.contains(",=HYPERLINK"));
     let filtered = e.get("/registry.csv?flag=suicide_risk", &c).await;
     assert_eq!(filtered.body.lines().count(), 2);
+    // Each download is audited as an export, with its filters.
+    let auditor = e.user("audit_ray", Role::Auditor).await;
+    let log = e
+        .app
+        .audit_view(
+            &auditor,
+            &tandem_app::AuditFilter {
+                action_prefix: Some("registry.export".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let details: Vec<String> = log
+        .entries
+        .iter()
+        .map(|x| x.record.detail.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(details[0].contains("flag=suicide_risk"), "{details:?}");
 
     // A therapist sees only the patients whose team they are on.
     let tc = e.login("t_kim").await;

@@ -367,6 +367,8 @@ pub struct OptionView {
     pub score: i32,
     pub checked: bool,
     pub key: String,
+    /// The label is only the score ("2"): the score chip says it all.
+    pub bare: bool,
 }
 
 pub struct ItemView {
@@ -564,6 +566,7 @@ fn render_entry(
                         label: o.label.clone(),
                         score: o.score,
                         checked: chosen == Some(&o.code),
+                        bare: it.scored && inst.total.is_some() && o.label == o.score.to_string(),
                         key: if unique {
                             o.score.to_string()
                         } else {
