@@ -284,6 +284,120 @@ describe('web UI', { concurrency: false }, () => {
     assert.match(await bodyText(), /Okafor, Grace/);
   });
 
+  step('an earlier PHQ-9 and GAD-7 from paper forms are back-dated', async () => {
+    assert.ok(chartPath, 'no chart was registered in an earlier step');
+    // Six weeks ago, as the datetime-local value the form takes (UTC).
+    const earlier = new Date(Date.now() - 42 * 864e5).toISOString().slice(0, 16);
+    const enter = async (instrument, answers, total, band) => {
+      const res = await goto(`${chartPath}/measures/${instrument}`);
+      assert.equal(res.status(), 200);
+      await page.locator('#authored').fill(earlier);
+      for (const [item, code] of answers) await page.locator(`input[name=i_${item}][value="${code}"]`).check();
+      assert.equal((await page.locator('#live-total').innerText()).trim(), total);
+      assert.equal((await page.locator('#live-band').innerText()).trim(), band);
+      const saved = await submitWith(page.locator('button[type=submit]', { hasText: 'Save' }));
+      assert.equal(saved.status(), 200);
+      assert.equal(pathOf(page), chartPath);
+    };
+    await enter('phq9', [[1, 3], [2, 3], [3, 2], [4, 2], [5, 2], [6, 2], [7, 2], [8, 2], [9, 0]], '18', 'Moderately severe');
+    await enter('gad7', [[1, 2], [2, 2], [3, 2], [4, 2], [5, 2], [6, 2], [7, 2]], '14', 'Moderate');
+    assert.equal((await page.locator('#measure-phq9 .score').innerText()).trim(), '18');
+    assert.equal((await page.locator('#measure-gad7 .score').innerText()).trim(), '14');
+    assert.equal(await page.locator('.flag-badges .flag', { hasText: 'Suicide risk' }).count(), 0);
+  });
+
+  step('a PHQ-9 entered with the keyboard shows its total and band before saving', async () => {
+    assert.ok(chartPath, 'no chart was registered in an earlier step');
+    let res = await goto(chartPath);
+    assert.equal(res.status(), 200);
+    await page.locator('summary', { hasText: 'New measure' }).click();
+    res = await submitWith(page.locator('.menu a', { hasText: 'PHQ-9' }).first());
+    assert.equal(res.status(), 200);
+    assert.equal(pathOf(page), `${chartPath}/measures/phq9`);
+    assert.match(await h1Text(), /PHQ-9/);
+    const total = page.locator('#live-total');
+    const band = page.locator('#live-band');
+    const riskFlag = page.locator('.live-flag', { hasText: 'Suicide risk' });
+    assert.equal((await total.innerText()).trim(), '–', 'the total before any answer');
+
+    // Tab from "answered at" into item 1; Space picks the first answer and
+    // the arrow keys move along the item's answers.
+    // (The date-time input has a Tab stop per part: day, month, year, ...)
+    await page.locator('#authored').focus();
+    const focused = () => page.evaluate(() => document.activeElement?.name);
+    for (let i = 0; i < 8 && (await focused()) !== 'i_1'; i++) await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'i_1', 'Tab leads to item 1');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await total.innerText()).trim(), '2');
+    // Tab to item 2, then type the scores: each chooses and moves on.
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'i_2', 'Tab leads to item 2');
+    for (const key of ['2', '2', '1', '1', '1', '1', '1']) await page.keyboard.press(key);
+    assert.equal(await focused(), 'i_9', 'typing moved on to item 9');
+    assert.equal((await total.innerText()).trim(), '11', 'the live total after items 1-8');
+    assert.equal((await band.innerText()).trim(), 'Moderate', 'the live band after items 1-8');
+    assert.equal(await riskFlag.isVisible(), false, 'no suicide-risk warning while item 9 is unanswered');
+    await page.keyboard.press('1');
+    assert.equal((await total.innerText()).trim(), '12');
+    assert.equal((await band.innerText()).trim(), 'Moderate');
+    assert.equal(await riskFlag.isVisible(), true, 'item 9 above "Not at all" warns before saving');
+    assert.match(await page.locator('#live-answered').innerText(), /9 of 9 answered/);
+    assert.equal(await page.locator('#band-key li[aria-current]').getAttribute('data-label'), 'Moderate');
+    await shot('phq9-entry.png');
+  });
+
+  step('saving shows the total, the band, the red suicide-risk flag and the chart', async () => {
+    const res = await submitWith(page.getByRole('button', { name: 'Save PHQ-9' }));
+    assert.equal(res.status(), 200);
+    assert.equal(pathOf(page), chartPath);
+    assert.match(await page.locator('#saved-notice').innerText(), /PHQ-9 recorded: 12 · Moderate/);
+    const card = page.locator('#measure-phq9');
+    assert.equal((await card.locator('.score').innerText()).trim(), '12');
+    assert.equal((await card.locator('.band-chip').first().innerText()).trim(), 'Moderate');
+    const badge = page.locator('.flag-badges .flag', { hasText: 'Suicide risk' });
+    await badge.waitFor({ state: 'visible', timeout: TIMEOUT });
+    const colour = await badge.evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(colour, 'rgb(179, 38, 30)', 'the suicide-risk badge is red');
+    const svg = card.locator('svg.trajectory');
+    await svg.waitFor({ state: 'visible', timeout: TIMEOUT });
+    assert.equal(await svg.getAttribute('role'), 'img');
+    assert.equal(await svg.locator('rect.band').count(), 5, 'the five PHQ-9 bands are shaded');
+    assert.equal(await svg.locator('circle.point').count(), 2, 'the back-dated PHQ-9 and today\'s');
+    assert.equal((await card.locator('.change').innerText()).trim(), '−6', 'the change since the baseline of 18');
+    assert.match(await page.locator('.count-badge').innerText(), /^1/, 'the navigation counts the unread flag');
+    await shot('chart-flag.png');
+  });
+
+  step('acknowledging the flag needs a note and keeps the flag', async () => {
+    const form = page.locator('.flag-card.danger form.ack-form');
+    await form.locator('input[name=note]').fill('Safety plan reviewed by phone; seen tomorrow');
+    const res = await submitWith(form.getByRole('button', { name: 'Acknowledge' }));
+    assert.equal(res.status(), 200);
+    assert.match(await bodyText(), /Safety plan reviewed by phone; seen tomorrow/);
+    assert.equal(await page.locator('.flag-badges .flag', { hasText: 'Suicide risk' }).count(), 1, 'the flag stays');
+    assert.equal(await page.locator('.count-badge').count(), 0, 'acknowledged: no unread badge');
+    await shot('chart-acknowledged.png');
+  });
+
+  step('the caseload lists her with the score and the flag', async () => {
+    const res = await goto('/registry');
+    assert.equal(res.status(), 200);
+    assert.match(await h1Text(), /My caseload/);
+    const row = page.locator('table#registry tbody tr', { hasText: 'Okafor, Grace' });
+    assert.equal(await row.count(), 1);
+    assert.match(await row.innerText(), /12/);
+    assert.match(await row.innerText(), /−6/);
+    assert.match(await row.innerText(), /Suicide risk/);
+    await shot('registry.png');
+    const notes = await goto('/notifications');
+    assert.equal(notes.status(), 200);
+    const note = page.locator('table#notifications tbody tr', { hasText: 'Okafor, Grace' });
+    assert.match(await note.innerText(), /Suicide risk[\s\S]*Acknowledged/);
+    await shot('notifications.png');
+  });
+
   step('signing out returns to the login page and ends the session', async () => {
     await submitWith(page.getByRole('button', { name: 'Sign out' }));
     assert.equal(pathOf(page), '/login');

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod assets;
+mod chart;
 mod error;
 mod fhir_api;
 mod metrics;

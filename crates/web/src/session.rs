@@ -12,7 +12,22 @@ pub const COOKIE: &str = "tandem_session";
 
 /// The signed-in staff member of a page request. Without a live session the
 /// request is sent to the sign-in page, and back here afterwards.
-pub struct WebUser(pub Authenticated);
+pub struct WebUser(pub SignedIn);
+
+/// A live session, with what the header shows on every page.
+pub struct SignedIn {
+    pub auth: Authenticated,
+    /// Unread safety notifications, for the navigation badge (one count
+    /// query; zero without one for roles that get none).
+    pub unread: i64,
+}
+
+impl std::ops::Deref for SignedIn {
+    type Target = Authenticated;
+    fn deref(&self) -> &Authenticated {
+        &self.auth
+    }
+}
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -49,7 +64,16 @@ impl FromRequestParts<AppState> for WebUser {
             return Err(to_login());
         };
         match state.app.resume_session(secret).await {
-            Ok(a) => Ok(WebUser(a)),
+            Ok(auth) => {
+                // A safety badge is never silently dropped: a failed count
+                // fails the page like any other read.
+                let unread = state
+                    .app
+                    .unread_notifications(&auth.caller)
+                    .await
+                    .map_err(|e| crate::error::PageError::App(e).into_response())?;
+                Ok(WebUser(SignedIn { auth, unread }))
+            }
             Err(tandem_app::AppError::Unauthenticated) => {
                 let mut r = to_login();
                 r.headers_mut().append(header::SET_COOKIE, clear_cookie());

@@ -3,14 +3,14 @@
 use super::{Nav, when};
 use crate::AppState;
 use crate::error::PageError;
-use crate::session::{WebUser, csrf_ok};
+use crate::session::{SignedIn, WebUser, csrf_ok};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tandem_app::{AppError, Authenticated, NewAccount};
+use tandem_app::{AppError, NewAccount};
 use tandem_core::ValidationErrors;
 use tandem_core::ids::UserId;
 use tandem_core::role::Role;
@@ -52,7 +52,7 @@ pub struct AddForm {
 
 async fn render(
     s: &AppState,
-    auth: &Authenticated,
+    auth: &SignedIn,
     status: StatusCode,
     form: AddForm,
     errors: &ValidationErrors,

@@ -1,15 +1,22 @@
-//! The HTML UI: server-rendered pages, plain forms, no scripts.
+//! The HTML UI: server-rendered pages and plain forms. One small script,
+//! `static/measure.js`, makes the measure entry form faster; every page
+//! works without it.
 
 mod admin;
 mod audit;
 mod auth;
+mod measures;
+mod notifications;
 mod patients;
+mod registry;
 
 use crate::AppState;
+use crate::session::SignedIn;
 use axum::Router;
 use axum::routing::{get, post};
-use tandem_app::Authenticated;
-use tandem_core::access::{can_break_glass, can_manage_users, can_read_audit, can_register};
+use tandem_core::access::{
+    can_break_glass, can_manage_users, can_read_audit, can_register, registry_scope,
+};
 use tandem_core::role::Role;
 
 pub fn routes() -> Router<AppState> {
@@ -30,6 +37,17 @@ pub fn routes() -> Router<AppState> {
             "/patients/{id}/care-team/{member}/end",
             post(patients::end_member),
         )
+        .route(
+            "/patients/{id}/measures/{instrument}",
+            get(measures::entry_form).post(measures::record),
+        )
+        .route(
+            "/patients/{id}/flags/{flag}/acknowledge",
+            post(measures::acknowledge),
+        )
+        .route("/notifications", get(notifications::list))
+        .route("/registry", get(registry::page))
+        .route("/registry.csv", get(registry::csv))
         .route("/break-glass", get(patients::break_glass_lookup))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{id}/active", post(admin::set_active))
@@ -46,11 +64,15 @@ pub struct Nav {
     pub break_glass: bool,
     pub admin: bool,
     pub audit: bool,
+    /// The caseload or clinic registry, and safety notifications.
+    pub registry: bool,
+    /// Unread safety notifications (the red badge).
+    pub unread: i64,
     pub current: &'static str,
 }
 
 impl Nav {
-    pub fn new(a: &Authenticated, current: &'static str) -> Nav {
+    pub fn new(a: &SignedIn, current: &'static str) -> Nav {
         let role = a.caller.actor.role;
         Nav {
             display_name: a.caller.actor.display_name.clone(),
@@ -61,6 +83,8 @@ impl Nav {
             break_glass: can_break_glass(role),
             admin: can_manage_users(role),
             audit: can_read_audit(role),
+            registry: registry_scope(role).is_some(),
+            unread: a.unread,
             current,
         }
     }

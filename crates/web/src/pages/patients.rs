@@ -4,7 +4,7 @@
 use super::Nav;
 use crate::AppState;
 use crate::error::PageError;
-use crate::session::{WebUser, csrf_ok};
+use crate::session::{SignedIn, WebUser, csrf_ok};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -24,7 +24,7 @@ use tandem_core::role::Role;
 
 type PageResult = Result<Response, PageError>;
 
-fn html<T: Template>(status: StatusCode, t: &T) -> PageResult {
+pub(super) fn html<T: Template>(status: StatusCode, t: &T) -> PageResult {
     let body = t
         .render()
         .map_err(|e| PageError::App(AppError::Internal(e.to_string())))?;
@@ -502,6 +502,10 @@ struct ChartPage {
     candidates: Vec<(String, String)>,
     clinical: bool,
     notice: Option<String>,
+    /// Flags, measure cards and the measure menu; for clinicians only.
+    m: Option<super::measures::MeasuresView>,
+    /// After a measure was recorded: "PHQ-9 recorded: 14 · Moderate".
+    saved: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -517,6 +521,27 @@ struct BreakGlassPage {
 #[derive(Deserialize)]
 pub struct ChartQuery {
     notice: Option<String>,
+    /// The instrument just recorded.
+    saved: Option<String>,
+}
+
+/// What a chart page shows beyond the chart itself.
+pub struct ChartExtras {
+    pub status: StatusCode,
+    pub notice: Option<String>,
+    pub saved: Option<String>,
+    pub ack: Option<super::measures::AckError>,
+}
+
+impl Default for ChartExtras {
+    fn default() -> Self {
+        ChartExtras {
+            status: StatusCode::OK,
+            notice: None,
+            saved: None,
+            ack: None,
+        }
+    }
 }
 
 pub async fn chart(
@@ -542,14 +567,24 @@ pub async fn chart(
         }
         Err(e) => return Err(e.into()),
     };
-    render_chart(&s, &auth, chart, cq.notice).await
+    render_chart(
+        &s,
+        &auth,
+        chart,
+        ChartExtras {
+            notice: cq.notice,
+            saved: cq.saved,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
-async fn render_chart(
+pub(super) async fn render_chart(
     s: &AppState,
-    auth: &tandem_app::Authenticated,
+    auth: &SignedIn,
     chart: Chart,
-    notice: Option<String>,
+    x: ChartExtras,
 ) -> PageResult {
     let today = s.app.clock().today();
     let role = auth.caller.actor.role;
@@ -584,8 +619,20 @@ async fn render_chart(
             .collect(),
         Err(_) => vec![],
     };
+    let clinical = role.is_clinician();
+    let m = clinical.then(|| super::measures::view(&s.app, &chart.measures, x.ack.as_ref()));
+    let saved = x.saved.as_deref().and_then(|id| {
+        let card = m.as_ref()?.cards.iter().find(|c| c.id == id)?;
+        let result = match (card.latest, &card.band) {
+            (Some(t), Some(b)) => format!("{t} · {b}"),
+            (Some(t), None) => t.to_string(),
+            (None, Some(b)) => b.clone(),
+            (None, None) => String::new(),
+        };
+        Some((card.name.clone(), result))
+    });
     html(
-        StatusCode::OK,
+        x.status,
         &ChartPage {
             nav: Some(Nav::new(auth, "")),
             h: Header::of(&chart.patient, today),
@@ -594,8 +641,10 @@ async fn render_chart(
             can_edit: true,
             can_manage_team: true,
             candidates,
-            clinical: role.is_clinician(),
-            notice,
+            clinical,
+            notice: x.notice,
+            m,
+            saved,
         },
     )
 }
