@@ -105,8 +105,9 @@ pub fn status_rank(s: Status) -> i32 {
         Status::Worsening => 7,
         Status::NotImproving => 6,
         Status::Unchanged => 5,
-        Status::Baseline => 4,
-        Status::Improving => 3,
+        // A new baseline on one instrument must not hide how another is going.
+        Status::Improving => 4,
+        Status::Baseline => 3,
         Status::Response => 2,
         Status::Remission => 1,
     }
