@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod bulk;
 pub mod care_team;
 pub mod episodes;
 pub mod flags;
