@@ -201,6 +201,14 @@ impl App {
         Ok(out)
     }
 
+    /// How many patients the clinic holds.
+    pub async fn patient_count(&self) -> Result<u64> {
+        let mut tx = self.store.begin_read().await?;
+        let n = tandem_store::patients::count(&mut tx, self.org).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Seeds a batch of patients with their histories in one transaction:
     /// [`App::prepare_seed`] then [`App::write_seed`].
     pub async fn seed_patients(

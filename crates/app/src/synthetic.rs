@@ -145,7 +145,8 @@ impl Plan {
         let jitter = draw(rng, (self.every * 7).max(1));
         let first: Date = now.date() - Duration::days(jitter) - Duration::weeks(span);
         let gad_baseline = ((self.baseline * 3 + 2) / 4 + draw(rng, 5) as i32 - 2).clamp(6, 21);
-        let taken = (span - self.stopped_weeks) / self.every + 1;
+        // At least the baseline, however early the patient stopped.
+        let taken = ((span - self.stopped_weeks) / self.every + 1).max(1);
         let mut out = Vec::with_capacity(2 * taken.max(0) as usize);
         for k in 0..taken.max(0) {
             let week = k * self.every;

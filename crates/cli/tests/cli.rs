@@ -40,6 +40,7 @@ on_both_backends! {
     audit_verify_finds_swapped_entries => tamper_swapped;
     audit_verify_finds_a_deleted_last_entry => tamper_deleted_last;
     backup_while_serving_restores_elsewhere => backup_and_restore;
+    seed_fills_an_empty_database_with_flagged_histories => seed;
 }
 
 const FAMILIES: [&str; 5] = ["Rivera", "Okafor", "Nguyen", "Silva", "Haddad"];
@@ -465,11 +466,75 @@ async fn backup_and_restore(backend: Backend) {
     assert_intact(&restored.run(&["audit", "verify"]).await);
 }
 
+/// `tandem seed`: 30 patients with 12 weeks of weekly PHQ-9 and GAD-7, in
+/// batches of 10. Off a terminal the progress is a plain line per tenth,
+/// with no terminal escapes; the registry holds every patient, some of them
+/// flagged; each batch is one audit entry; a second run is refused.
+async fn seed(backend: Backend) {
+    let db = Db::new(backend);
+    let r = db
+        .run(&["seed", "--patients", "30", "--weeks", "12", "--batch", "10"])
+        .await
+        .success();
+    for done in [10, 20, 30] {
+        assert!(
+            r.stderr.contains(&format!("seeded {done}/30 patients")),
+            "progress after each batch: {}",
+            r.stderr
+        );
+    }
+    assert!(
+        !r.output().contains('\u{1b}'),
+        "no terminal escapes off a terminal: {:?}",
+        r.output()
+    );
+    assert!(
+        r.stderr.contains("Seeded 30 patients") && r.stderr.contains("rows/s"),
+        "the summary gives the rate: {}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+
+    assert_eq!(db.count("SELECT COUNT(*) FROM patient_status").await, 30);
+    assert!(db.count("SELECT COUNT(*) FROM responses").await > 30 * 2 * 6);
+    assert!(
+        db.count("SELECT COUNT(*) FROM flags WHERE status = 'active'")
+            .await
+            > 0,
+        "a clinic of 30 has flagged patients"
+    );
+    assert!(
+        db.count("SELECT COUNT(*) FROM patient_status WHERE flags <> 0")
+            .await
+            > 0
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'seed'")
+            .await,
+        4,
+        "the staff, then one entry per batch"
+    );
+    assert_intact(&db.run(&["audit", "verify"]).await);
+
+    // The care manager is on every care team.
+    let token = db.issue_token("seed_cm").await;
+    let server = Server::start(&db).await;
+    assert_eq!(server.patient_total(&token).await, 30);
+    server.stop().await;
+
+    let again = db.run(&["seed", "--patients", "5"]).await.failure();
+    assert!(
+        again.stderr.contains("already holds patients"),
+        "{}",
+        again.stderr
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_lists_every_command() {
     let top = tandem(&["--help"], None).await.success();
     for command in [
-        "serve", "demo", "user", "token", "migrate", "audit", "backup",
+        "serve", "demo", "seed", "user", "token", "migrate", "audit", "backup",
     ] {
         assert!(
             top.stdout
@@ -482,6 +547,7 @@ async fn help_lists_every_command() {
     for sub in [
         &["serve"][..],
         &["demo"],
+        &["seed"],
         &["user"],
         &["user", "add"],
         &["token"],
