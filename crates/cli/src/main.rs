@@ -49,7 +49,7 @@ enum Command {
         #[arg(long, env = "TANDEM_SECURE_COOKIES")]
         secure_cookies: bool,
     },
-    /// Create a fresh demo clinic (staff in every role, 60 patients) and serve it.
+    /// Create a fresh demo clinic (staff in every role, 60 patients, months of scores and the flags they raise) and serve it.
     Demo {
         /// Database for the demo clinic; it is wiped and re-created.
         #[arg(

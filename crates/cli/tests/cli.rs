@@ -41,6 +41,7 @@ on_both_backends! {
     audit_verify_finds_a_deleted_last_entry => tamper_deleted_last;
     backup_while_serving_restores_elsewhere => backup_and_restore;
     seed_fills_an_empty_database_with_flagged_histories => seed;
+    demo_clinic_has_histories_and_flags => demo;
 }
 
 const FAMILIES: [&str; 5] = ["Rivera", "Okafor", "Nguyen", "Silva", "Haddad"];
@@ -528,6 +529,62 @@ async fn seed(backend: Backend) {
         "{}",
         again.stderr
     );
+}
+
+/// `tandem demo`: the synthetic clinic comes with months of scores, and the
+/// flags they raise: "Suicide risk" with notifications to the care team,
+/// "Not improving", one "Worsening", and several "Overdue".
+async fn demo(backend: Backend) {
+    let db = Db::new(backend);
+    db.run(&["demo", "--no-serve"]).await.success();
+    assert_eq!(db.count("SELECT COUNT(*) FROM patients").await, 60);
+    assert!(db.count("SELECT COUNT(*) FROM patient_status").await >= 40);
+    for (kind, at_least, sql) in [
+        (
+            "suicide_risk",
+            1,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'suicide_risk'",
+        ),
+        (
+            "not_improving",
+            3,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'not_improving'",
+        ),
+        (
+            "worsening",
+            1,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'worsening'",
+        ),
+        (
+            "overdue",
+            3,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'overdue'",
+        ),
+    ] {
+        let n = db.count(sql).await;
+        assert!(n >= at_least, "{n} active {kind} flags in the demo");
+    }
+    assert!(
+        db.count("SELECT COUNT(*) FROM notifications").await >= 2,
+        "the care team is told of the suicide-risk flag"
+    );
+    assert!(
+        db.count("SELECT COUNT(DISTINCT instrument) FROM responses")
+            .await
+            >= 5,
+        "PHQ-9, GAD-7, AUDIT-C, PCL-5 and C-SSRS"
+    );
+    assert!(
+        db.count("SELECT COUNT(*) FROM responses WHERE instrument = 'phq9'")
+            .await
+            > 40 * 10
+    );
+    assert_intact(&db.run(&["audit", "verify"]).await);
+    // The clinic is served and its staff can use the API.
+    let token = db.issue_token("dr_lee").await;
+    let server = Server::start(&db).await;
+    assert!(server.patient_total(&token).await > 0);
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
