@@ -28,7 +28,7 @@ pub struct TokenIssued {
     pub expires_at: OffsetDateTime,
 }
 
-fn valid_username(u: &str) -> Result<String, ValidationErrors> {
+pub(crate) fn valid_username(u: &str) -> Result<String, ValidationErrors> {
     let u = u.trim();
     let ok_chars = u
         .chars()

@@ -14,6 +14,8 @@ mod patients;
 mod practitioners;
 mod records;
 mod registry;
+mod seed;
+pub mod synthetic;
 
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
@@ -25,6 +27,7 @@ pub use measurement::{
 };
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
+pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
 pub use tandem_store::audit::Filter as AuditFilter;
 pub use tandem_store::care_team::Member;
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};

@@ -65,6 +65,30 @@ pub struct Recorded {
     pub cleared: Vec<FlagKind>,
 }
 
+/// What the latest measures ask of a patient's active flags.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FlagPlan {
+    /// Indices into the active flags: conditions that ended.
+    pub clear: Vec<usize>,
+    /// Indices into the active flags, with their new reasons.
+    pub reword: Vec<(usize, String)>,
+    /// Kinds to raise, with their reasons.
+    pub raise: Vec<(FlagKind, String)>,
+}
+
+impl FlagPlan {
+    /// The kinds active once the plan is carried out.
+    pub fn kinds_after(&self, active: &[Flag]) -> Vec<FlagKind> {
+        active
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.clear.contains(i))
+            .map(|(_, f)| f.kind)
+            .chain(self.raise.iter().map(|(k, _)| *k))
+            .collect()
+    }
+}
+
 /// A flag raised by a response, as stored in `responses.hits`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct StoredHit {
@@ -255,47 +279,15 @@ impl App {
                 episodes::start(tx, org, id, p.id, on, now).await?
             }
         };
-        let hits = measure::hits(&scored);
-        let response = Response {
-            id: ResponseId::generate(self.clock(), self.entropy()),
-            patient_id: p.id,
-            episode_id: episode.id,
-            instrument: inst.id.clone(),
-            authored: sub.authored,
-            answers: serde_json::to_string(&sub.answers)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            total: scored.total,
-            severity: scored
-                .band
-                .as_ref()
-                .map(|b| severity_str(b.severity).to_string()),
-            interpretation: measure::interpretation(&scored),
-            band_model: scored.band.as_ref().map(|b| b.model.clone()),
-            hits: hits_json(&hits),
-            source: sub.source.as_str().into(),
-            recorded_by: by,
-            recorded_at: now,
-        };
+        let (response, observations) =
+            self.response_rows(p.id, episode.id, inst, sub, &scored, by, now)?;
         measures::insert_response(tx, org, &response).await?;
-        let mut observations = Vec::new();
-        for d in measure::drafts(inst, &scored) {
-            let o = Observation {
-                id: ObservationId::generate(self.clock(), self.entropy()),
-                patient_id: p.id,
-                response_id: response.id,
-                instrument: inst.id.clone(),
-                system: d.code.system,
-                code: d.code.code,
-                display: d.code.display,
-                value: d.value,
-                effective: sub.authored,
-                interpretation: d.interpretation,
-                subscale: d.subscale,
-            };
-            measures::insert_observation(tx, org, &o).await?;
-            observations.push(o);
+        for o in &observations {
+            measures::insert_observation(tx, org, o).await?;
         }
-        let measure = self.refresh_measure(tx, p.id, &episode, inst).await?;
+        let all = measures::in_episode(tx, org, episode.id, &inst.id).await?;
+        let measure = self.measure_of(p.id, &episode, inst, &all)?;
+        measures::upsert_measure(tx, org, &measure).await?;
         let (raised, cleared) = self
             .refresh_flags(tx, p.id, &episode, sub.authored, now)
             .await?;
@@ -309,16 +301,67 @@ impl App {
         })
     }
 
-    /// Rewrites where the patient stands on one instrument in the episode.
-    async fn refresh_measure(
+    /// The response row and its score observations, as stored.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn response_rows(
         &self,
-        tx: &mut Tx,
+        patient: PatientId,
+        episode: EpisodeId,
+        inst: &Instrument,
+        sub: &Submission,
+        scored: &Scored,
+        by: Option<tandem_core::ids::UserId>,
+        now: OffsetDateTime,
+    ) -> Result<(Response, Vec<Observation>)> {
+        let hits = measure::hits(scored);
+        let response = Response {
+            id: ResponseId::generate(self.clock(), self.entropy()),
+            patient_id: patient,
+            episode_id: episode,
+            instrument: inst.id.clone(),
+            authored: sub.authored,
+            answers: serde_json::to_string(&sub.answers)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            total: scored.total,
+            severity: scored
+                .band
+                .as_ref()
+                .map(|b| severity_str(b.severity).to_string()),
+            interpretation: measure::interpretation(scored),
+            band_model: scored.band.as_ref().map(|b| b.model.clone()),
+            hits: hits_json(&hits),
+            source: sub.source.as_str().into(),
+            recorded_by: by,
+            recorded_at: now,
+        };
+        let observations = measure::drafts(inst, scored)
+            .into_iter()
+            .map(|d| Observation {
+                id: ObservationId::generate(self.clock(), self.entropy()),
+                patient_id: patient,
+                response_id: response.id,
+                instrument: inst.id.clone(),
+                system: d.code.system,
+                code: d.code.code,
+                display: d.code.display,
+                value: d.value,
+                effective: sub.authored,
+                interpretation: d.interpretation,
+                subscale: d.subscale,
+            })
+            .collect();
+        Ok((response, observations))
+    }
+
+    /// Where the patient stands on one instrument in the episode, read from
+    /// all its responses there (any order).
+    pub(crate) fn measure_of(
+        &self,
         patient: PatientId,
         episode: &Episode,
         inst: &Instrument,
+        all: &[Response],
     ) -> Result<MeasureStatus> {
-        let org = self.org;
-        let all = measures::in_episode(tx, org, episode.id, &inst.id).await?;
         let latest = all
             .iter()
             .max_by_key(|r| (r.authored, r.id))
@@ -342,7 +385,7 @@ impl App {
         // the rules give a target: "not improving" means nothing for a
         // withdrawal scale.
         let targeted = rules.instruments.contains_key(&inst.id);
-        let m = MeasureStatus {
+        Ok(MeasureStatus {
             patient_id: patient,
             instrument: inst.id.clone(),
             episode_id: episode.id,
@@ -364,24 +407,17 @@ impl App {
                 .filter(|_| targeted)
                 .map(|t| t.status.label().to_string()),
             hits: latest.hits.clone(),
-        };
-        measures::upsert_measure(tx, org, &m).await?;
-        Ok(m)
+        })
     }
 
-    /// Brings the patient's flags and registry row in line with the latest
-    /// measures. Returns the kinds raised and cleared.
-    async fn refresh_flags(
+    /// What the latest measures ask of the active flags: which to end,
+    /// which to reword, which kinds to raise.
+    pub(crate) fn flag_plan(
         &self,
-        tx: &mut Tx,
-        patient: PatientId,
-        episode: &Episode,
-        at: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(Vec<FlagKind>, Vec<FlagKind>)> {
-        let org = self.org;
-        let today = self.clock().today();
-        let ms = measures::measures_for(tx, org, patient, episode.id).await?;
+        ms: &[&MeasureStatus],
+        episode_start: Date,
+        active: &[Flag],
+    ) -> FlagPlan {
         let names: Vec<String> = ms
             .iter()
             .map(|m| {
@@ -401,33 +437,55 @@ impl App {
                 latest_on: m.latest_on,
             })
             .collect();
-        let wanted = flag::wanted(&states, episode.started_on, today, self.cadence());
-        let active = flags::active_for(tx, org, patient).await?;
-        let mut raised = Vec::new();
-        let mut cleared = Vec::new();
-        for f in &active {
+        let wanted = flag::wanted(&states, episode_start, self.clock().today(), self.cadence());
+        let mut plan = FlagPlan::default();
+        for (i, f) in active.iter().enumerate() {
             match wanted.get(&f.kind) {
-                None => {
-                    flags::clear(tx, org, f.id, at.max(f.period_start), now).await?;
-                    cleared.push(f.kind);
-                }
-                Some(reason) if *reason != f.reason => {
-                    flags::update_reason(tx, org, f.id, reason, now).await?;
-                }
+                None => plan.clear.push(i),
+                Some(reason) if *reason != f.reason => plan.reword.push((i, reason.clone())),
                 Some(_) => {}
             }
         }
-        let team = care_team::for_patient(tx, org, patient).await?;
-        for (kind, reason) in &wanted {
-            if active.iter().any(|f| f.kind == *kind) {
-                continue;
-            }
+        for (kind, reason) in wanted {
             // The calendar raises "Overdue" (see `sweep_overdue`); a new
             // measure only ever clears it. Back-loading an old history must
             // not raise and clear it once per response.
-            if *kind == FlagKind::Overdue {
+            if kind == FlagKind::Overdue || active.iter().any(|f| f.kind == kind) {
                 continue;
             }
+            plan.raise.push((kind, reason));
+        }
+        plan
+    }
+
+    /// Brings the patient's flags and registry row in line with the latest
+    /// measures. Returns the kinds raised and cleared.
+    async fn refresh_flags(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+        episode: &Episode,
+        at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<FlagKind>, Vec<FlagKind>)> {
+        let org = self.org;
+        let today = self.clock().today();
+        let ms = measures::measures_for(tx, org, patient, episode.id).await?;
+        let active = flags::active_for(tx, org, patient).await?;
+        let refs: Vec<&MeasureStatus> = ms.iter().collect();
+        let plan = self.flag_plan(&refs, episode.started_on, &active);
+        let mut raised = Vec::new();
+        let mut cleared = Vec::new();
+        for &i in &plan.clear {
+            let f = &active[i];
+            flags::clear(tx, org, f.id, at.max(f.period_start), now).await?;
+            cleared.push(f.kind);
+        }
+        for (i, reason) in &plan.reword {
+            flags::update_reason(tx, org, active[*i].id, reason, now).await?;
+        }
+        let team = care_team::for_patient(tx, org, patient).await?;
+        for (kind, reason) in &plan.raise {
             let id = FlagId::generate(self.clock(), self.entropy());
             flags::raise(tx, org, id, patient, *kind, reason, at, now).await?;
             raised.push(*kind);
@@ -441,18 +499,13 @@ impl App {
                 }
             }
         }
-        let kinds: Vec<FlagKind> = active
-            .iter()
-            .map(|f| f.kind)
-            .filter(|k| !cleared.contains(k))
-            .chain(raised.iter().copied())
-            .collect();
+        let kinds = plan.kinds_after(&active);
         let status = self.status_row(patient, episode, &ms, &kinds, now);
         registry::upsert(tx, org, &status).await?;
         Ok((raised, cleared))
     }
 
-    fn status_row(
+    pub(crate) fn status_row(
         &self,
         patient: PatientId,
         episode: &Episode,
@@ -490,6 +543,17 @@ impl App {
         }
     }
 
+    /// The "Overdue" flag the calendar raises for a patient last measured
+    /// (or, never measured, whose episode started) on `last`: its reason and
+    /// when the condition began.
+    pub(crate) fn overdue_flag(&self, last: Date, now: OffsetDateTime) -> (String, OffsetDateTime) {
+        let became = last + Duration::weeks(self.cadence().overdue_after_weeks) + Duration::days(1);
+        (
+            format!("last measure {last}"),
+            became.midnight().assume_utc().min(now),
+        )
+    }
+
     /// The calendar's part of the flags: raises "Overdue" for patients with
     /// no measure within the cadence, clears it for those on time again.
     /// Runs at start-up and periodically in the server. Returns how many
@@ -520,17 +584,15 @@ impl App {
                 match (overdue, current) {
                     (true, None) => {
                         let id = FlagId::generate(self.clock(), self.entropy());
-                        let became =
-                            last + Duration::weeks(cadence.overdue_after_weeks) + Duration::days(1);
-                        let since = became.midnight().assume_utc();
+                        let (reason, since) = self.overdue_flag(last, now);
                         flags::raise(
                             &mut tx,
                             org,
                             id,
                             *patient,
                             FlagKind::Overdue,
-                            &format!("last measure {last}"),
-                            since.min(now),
+                            &reason,
+                            since,
                             now,
                         )
                         .await?;

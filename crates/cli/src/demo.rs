@@ -4,11 +4,13 @@
 use crate::open;
 use anyhow::{Result, bail};
 use std::net::SocketAddr;
-use tandem_app::{Actor, App, Caller, NewAccount, Operator, User};
+use tandem_app::synthetic::{self, Course, Plan};
+use tandem_app::{Actor, App, Caller, NewAccount, Operator, Source, Submission, User};
 use tandem_core::audit::Channel;
 use tandem_core::entropy::SeededEntropy;
 use tandem_core::patient::DemographicsInput;
 use tandem_core::role::Role;
+use time::{Duration, OffsetDateTime};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "tandem-demo-password";
@@ -137,6 +139,8 @@ pub async fn create(url: &str) -> Result<App> {
         bail!("demo staff missing");
     };
     let rng = SeededEntropy::new(2026);
+    // Scores come from their own generator, so the people stay the same.
+    let scores = SeededEntropy::new(2027);
     let today = app.clock().today();
     let therapists = [&t_kim, &t_ortiz];
     let prescribers = [&dr_lee, &np_patel];
@@ -214,8 +218,92 @@ pub async fn create(url: &str) -> Result<App> {
             app.add_care_team_member(&reg, p.id, n_park.id, None)
                 .await?;
         }
+        if let Some(plan) = plan(i, &scores) {
+            for sub in history(i, &plan, app.now(), &scores) {
+                app.record_response(&reg, p.id, sub).await?;
+            }
+        }
     }
+    app.sweep_overdue().await?;
     Ok(app)
+}
+
+/// Patients with a history: most of the clinic; every sixth is new and
+/// not measured yet.
+fn plan(i: usize, rng: &SeededEntropy) -> Option<Plan> {
+    if i % 6 == 5 {
+        return None;
+    }
+    // Every kind of course, and a few of each flag: one worsening patient,
+    // one positive item 9 at the last visit, several who stopped coming.
+    let course = match i {
+        7 => Course::Worsening,
+        12 => Course::NotImproving,
+        _ => [
+            Course::Remission,
+            Course::Response,
+            Course::NotImproving,
+            Course::LateResponse,
+            Course::Response,
+            Course::Remission,
+            Course::NotImproving,
+        ][i % 7],
+    };
+    let baseline = match course {
+        Course::Worsening => 10,
+        Course::NotImproving => 14 + rng.below(7) as i32,
+        _ => 12 + rng.below(10) as i32,
+    };
+    // Measured every two weeks for six months to a year.
+    let measures = 13 + rng.below(14) as i64;
+    let mut p = Plan::new(course, baseline, measures, 2, rng);
+    if [3, 16, 28, 40, 50].contains(&i) {
+        p.stopped_weeks = 6 + rng.below(5) as i64;
+    }
+    p.recent_item9 = i == 12;
+    p.early_item9 = i == 20;
+    Some(p)
+}
+
+/// The PHQ-9 and GAD-7 of the plan, plus for some patients an AUDIT-C
+/// every three months, a monthly PCL-5, and after the positive item 9 a
+/// C-SSRS screen at low risk.
+fn history(i: usize, plan: &Plan, now: OffsetDateTime, rng: &SeededEntropy) -> Vec<Submission> {
+    let mut out = plan.history(now, rng);
+    let visits: Vec<OffsetDateTime> = out
+        .iter()
+        .filter(|s| s.instrument == "phq9")
+        .map(|s| s.authored)
+        .collect();
+    let extra = |instrument: &str, answers, at: OffsetDateTime| Submission {
+        instrument: instrument.into(),
+        answers,
+        authored: at + Duration::minutes(6),
+        source: Source::Seed,
+    };
+    if i % 10 == 2 {
+        for (k, at) in visits.iter().enumerate().filter(|(k, _)| k % 6 == 0) {
+            let total = 7usize.saturating_sub(k / 3).max(2) as u8;
+            out.push(extra("auditc", synthetic::items(3, 4, total, rng), *at));
+        }
+    }
+    if i % 12 == 4 {
+        for (k, at) in visits.iter().enumerate().filter(|(k, _)| k % 2 == 0) {
+            let total = 48u8.saturating_sub(2 * k as u8).max(18);
+            out.push(extra("pcl5", synthetic::items(20, 4, total, rng), *at));
+        }
+    }
+    if plan.recent_item9
+        && let Some(at) = visits.last()
+    {
+        let answers = [("1", "yes"), ("2", "no"), ("6", "no")]
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        out.push(extra("cssrs", answers, *at));
+    }
+    out.sort_by_key(|s| s.authored);
+    out
 }
 
 pub fn banner(bind: SocketAddr) -> String {

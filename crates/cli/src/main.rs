@@ -5,6 +5,7 @@
 mod clinic_settings;
 mod demo;
 mod score;
+mod seed;
 mod system;
 
 use anyhow::{Context, Result, bail};
@@ -49,7 +50,7 @@ enum Command {
         #[arg(long, env = "TANDEM_SECURE_COOKIES")]
         secure_cookies: bool,
     },
-    /// Create a fresh demo clinic (staff in every role, 60 patients) and serve it.
+    /// Create a fresh demo clinic (staff in every role, 60 patients, months of scores and the flags they raise) and serve it.
     Demo {
         /// Database for the demo clinic; it is wiped and re-created.
         #[arg(
@@ -63,6 +64,23 @@ enum Command {
         /// Only create the demo database; do not serve it.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Fill an empty database with synthetic patients, each with a year of weekly PHQ-9 and GAD-7 scores.
+    Seed {
+        #[command(flatten)]
+        db: Db,
+        /// How many patients.
+        #[arg(long)]
+        patients: u64,
+        /// Weeks of history per patient (one PHQ-9 and one GAD-7 a week).
+        #[arg(long, default_value_t = 52)]
+        weeks: i64,
+        /// Patients per transaction.
+        #[arg(long, default_value_t = 250)]
+        batch: usize,
+        /// Seed of the generator: the same seed gives the same scores.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Apply database migrations (they also run on every start).
     Migrate {
@@ -219,6 +237,26 @@ async fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             serve(app, bind, false, Some(demo::banner(bind))).await
+        }
+        Command::Seed {
+            db,
+            patients,
+            weeks,
+            batch,
+            seed,
+        } => {
+            // sqlx would print every slow multi-row insert whole.
+            init_logging("warn,sqlx::query=error");
+            let app = open(&db.url).await?;
+            let options = seed::Options {
+                patients,
+                weeks,
+                batch: batch.max(1),
+                seed,
+            };
+            seed::run(&app, &operator(), &options).await?;
+            app.store().close().await;
+            Ok(())
         }
         Command::Migrate { db } => {
             init_logging("warn");

@@ -40,6 +40,8 @@ on_both_backends! {
     audit_verify_finds_swapped_entries => tamper_swapped;
     audit_verify_finds_a_deleted_last_entry => tamper_deleted_last;
     backup_while_serving_restores_elsewhere => backup_and_restore;
+    seed_fills_an_empty_database_with_flagged_histories => seed;
+    demo_clinic_has_histories_and_flags => demo;
 }
 
 const FAMILIES: [&str; 5] = ["Rivera", "Okafor", "Nguyen", "Silva", "Haddad"];
@@ -465,11 +467,131 @@ async fn backup_and_restore(backend: Backend) {
     assert_intact(&restored.run(&["audit", "verify"]).await);
 }
 
+/// `tandem seed`: 30 patients with 12 weeks of weekly PHQ-9 and GAD-7, in
+/// batches of 10. Off a terminal the progress is a plain line per tenth,
+/// with no terminal escapes; the registry holds every patient, some of them
+/// flagged; each batch is one audit entry; a second run is refused.
+async fn seed(backend: Backend) {
+    let db = Db::new(backend);
+    let r = db
+        .run(&["seed", "--patients", "30", "--weeks", "12", "--batch", "10"])
+        .await
+        .success();
+    for done in [10, 20, 30] {
+        assert!(
+            r.stderr.contains(&format!("seeded {done}/30 patients")),
+            "progress after each batch: {}",
+            r.stderr
+        );
+    }
+    assert!(
+        !r.output().contains('\u{1b}'),
+        "no terminal escapes off a terminal: {:?}",
+        r.output()
+    );
+    assert!(
+        r.stderr.contains("Seeded 30 patients") && r.stderr.contains("rows/s"),
+        "the summary gives the rate: {}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+
+    assert_eq!(db.count("SELECT COUNT(*) FROM patient_status").await, 30);
+    assert!(db.count("SELECT COUNT(*) FROM responses").await > 30 * 2 * 6);
+    assert!(
+        db.count("SELECT COUNT(*) FROM flags WHERE status = 'active'")
+            .await
+            > 0,
+        "a clinic of 30 has flagged patients"
+    );
+    assert!(
+        db.count("SELECT COUNT(*) FROM patient_status WHERE flags <> 0")
+            .await
+            > 0
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'seed'")
+            .await,
+        4,
+        "the staff, then one entry per batch"
+    );
+    assert_intact(&db.run(&["audit", "verify"]).await);
+
+    // The care manager is on every care team.
+    let token = db.issue_token("seed_cm").await;
+    let server = Server::start(&db).await;
+    assert_eq!(server.patient_total(&token).await, 30);
+    server.stop().await;
+
+    let again = db.run(&["seed", "--patients", "5"]).await.failure();
+    assert!(
+        again.stderr.contains("already holds patients"),
+        "{}",
+        again.stderr
+    );
+}
+
+/// `tandem demo`: the synthetic clinic comes with months of scores, and the
+/// flags they raise: "Suicide risk" with notifications to the care team,
+/// "Not improving", one "Worsening", and several "Overdue".
+async fn demo(backend: Backend) {
+    let db = Db::new(backend);
+    db.run(&["demo", "--no-serve"]).await.success();
+    assert_eq!(db.count("SELECT COUNT(*) FROM patients").await, 60);
+    assert!(db.count("SELECT COUNT(*) FROM patient_status").await >= 40);
+    for (kind, at_least, sql) in [
+        (
+            "suicide_risk",
+            1,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'suicide_risk'",
+        ),
+        (
+            "not_improving",
+            3,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'not_improving'",
+        ),
+        (
+            "worsening",
+            1,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'worsening'",
+        ),
+        (
+            "overdue",
+            3,
+            "SELECT COUNT(*) FROM flags WHERE status = 'active' AND kind = 'overdue'",
+        ),
+    ] {
+        let n = db.count(sql).await;
+        assert!(n >= at_least, "{n} active {kind} flags in the demo");
+    }
+    assert!(
+        db.count("SELECT COUNT(*) FROM notifications").await >= 2,
+        "the care team is told of the suicide-risk flag"
+    );
+    assert!(
+        db.count("SELECT COUNT(DISTINCT instrument) FROM responses")
+            .await
+            >= 5,
+        "PHQ-9, GAD-7, AUDIT-C, PCL-5 and C-SSRS"
+    );
+    assert!(
+        db.count("SELECT COUNT(*) FROM responses WHERE instrument = 'phq9'")
+            .await
+            > 40 * 10
+    );
+    assert_intact(&db.run(&["audit", "verify"]).await);
+    // The clinic is served and its staff can use the API.
+    let token = db.issue_token("dr_lee").await;
+    let server = Server::start(&db).await;
+    assert!(server.patient_total(&token).await > 0);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_lists_every_command() {
     let top = tandem(&["--help"], None).await.success();
     for command in [
-        "serve", "demo", "user", "token", "migrate", "audit", "backup",
+        "serve", "demo", "seed", "user", "token", "migrate", "audit", "backup",
     ] {
         assert!(
             top.stdout
@@ -482,6 +604,7 @@ async fn help_lists_every_command() {
     for sub in [
         &["serve"][..],
         &["demo"],
+        &["seed"],
         &["user"],
         &["user", "add"],
         &["token"],

@@ -27,3 +27,13 @@ pub async fn next_counter(tx: &mut Tx, org: OrgId, name: &str) -> Result<i64> {
     });
     Ok(v)
 }
+
+/// Takes the next `n` values of a counter at once; returns the last of them
+/// (so the values are `last - n + 1 ..= last`).
+pub async fn take_counter(tx: &mut Tx, org: OrgId, name: &str, n: i64) -> Result<i64> {
+    let v: i64 = on_tx!(tx, c => {
+        sqlx::query_scalar("UPDATE org_counters SET value = value + $3 WHERE org_id = $1 AND name = $2 RETURNING value")
+            .bind(org.0).bind(name).bind(n).fetch_one(&mut *c).await?
+    });
+    Ok(v)
+}

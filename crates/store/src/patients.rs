@@ -78,7 +78,7 @@ impl TryFrom<Row> for Patient {
     }
 }
 
-fn tokens_of(d: &Demographics) -> Vec<(String, &'static str)> {
+pub(crate) fn tokens_of(d: &Demographics) -> Vec<(String, &'static str)> {
     use tandem_core::patient::search_tokens;
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let parts = [

@@ -119,6 +119,37 @@ impl Db {
     }
 }
 
+impl Db {
+    /// One number from a query run behind the application's back.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        use sqlx::Connection;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("open the SQLite file directly");
+                let n: i64 = sqlx::query_scalar(sql)
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                c.close().await.expect("close SQLite");
+                n
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to PostgreSQL directly");
+                let n: i64 = sqlx::query_scalar(sql)
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                c.close().await.expect("close PostgreSQL");
+                n
+            }
+        }
+    }
+}
+
 /// The outcome of one command.
 #[derive(Debug)]
 pub struct Run {
