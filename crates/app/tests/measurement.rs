@@ -605,6 +605,32 @@ async fn registry_sorts_and_scopes(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Forbidden(Forbidden::Role)));
+    // An edited name moves the patient in the name order at once.
+    let by_name = w
+        .app
+        .registry(&cm, &f(RegistrySort::Name, false), false)
+        .await
+        .unwrap();
+    let last = by_name.lines.last().unwrap().clone();
+    let owner = if last.family_name == "P2" { &t } else { &dr };
+    let mut d = w
+        .app
+        .read_patient(owner, last.patient_id)
+        .await
+        .unwrap()
+        .demographics;
+    d.family_name = "Aalto".into();
+    w.app
+        .update_patient(owner, last.patient_id, d, None)
+        .await
+        .unwrap();
+    let by_name = w
+        .app
+        .registry(&cm, &f(RegistrySort::Name, false), false)
+        .await
+        .unwrap();
+    assert_eq!(by_name.lines[0].family_name, "Aalto");
+    assert_eq!(by_name.lines[0].patient_id, last.patient_id);
     // Paging.
     let first = RegistryFilter {
         limit: 2,

@@ -258,8 +258,8 @@ pub async fn insert_statuses(tx: &mut Tx, org: OrgId, rows: &[PatientStatus]) ->
         tx,
         "INSERT INTO patient_status (org_id, patient_id, episode_id, episode_start, last_measured_on, \
          phq9_score, phq9_change, phq9_severity, phq9_status, gad7_score, gad7_change, gad7_severity, gad7_status, \
-         status, status_rank, flags, urgency, updated_at) ",
-        18,
+         status, status_rank, flags, urgency, updated_at, family_name, given_names, mrn) ",
+        21,
         rows,
         |b, s| b
             .push_bind(org.0)
@@ -280,7 +280,12 @@ pub async fn insert_statuses(tx: &mut Tx, org: OrgId, rows: &[PatientStatus]) ->
             .push_bind(s.flags)
             .push_bind(s.urgency)
             .push_bind(s.updated_at)
+            .push_bind("")
+            .push_bind("")
+            .push_bind("")
     );
+    // The name and MRN come from `patients`, as `registry::upsert` does.
+    crate::registry::fill_names(tx, org).await?;
     Ok(())
 }
 

@@ -257,6 +257,7 @@ pub async fn update(
     });
     if v.is_some() {
         write_tokens(tx, org, id, d).await?;
+        crate::registry::sync_names(tx, org, id).await?;
     }
     Ok(v)
 }

@@ -35,14 +35,18 @@ pub struct PatientStatus {
     pub updated_at: OffsetDateTime,
 }
 
+/// Writes a patient's registry row. The name and MRN are copied from
+/// `patients` in the same statement.
 pub async fn upsert(tx: &mut Tx, org: OrgId, s: &PatientStatus) -> Result<()> {
     on_tx!(tx, c => {
         sqlx::query(
-            "INSERT INTO patient_status (org_id, patient_id, episode_id, episode_start, last_measured_on, \
-             phq9_score, phq9_change, phq9_severity, phq9_status, gad7_score, gad7_change, gad7_severity, gad7_status, \
-             status, status_rank, flags, urgency, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+            "INSERT INTO patient_status (org_id, patient_id, episode_id, family_name, given_names, mrn, episode_start, \
+             last_measured_on, phq9_score, phq9_change, phq9_severity, phq9_status, gad7_score, gad7_change, \
+             gad7_severity, gad7_status, status, status_rank, flags, urgency, updated_at) \
+             SELECT $1, $2, $3, p.family_name, p.given_names, p.mrn, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17, $18 FROM patients p WHERE p.org_id = $1 AND p.id = $2 \
              ON CONFLICT (org_id, patient_id) DO UPDATE SET episode_id = excluded.episode_id, \
+             family_name = excluded.family_name, given_names = excluded.given_names, mrn = excluded.mrn, \
              episode_start = excluded.episode_start, last_measured_on = excluded.last_measured_on, \
              phq9_score = excluded.phq9_score, phq9_change = excluded.phq9_change, \
              phq9_severity = excluded.phq9_severity, phq9_status = excluded.phq9_status, \
@@ -56,6 +60,32 @@ pub async fn upsert(tx: &mut Tx, org: OrgId, s: &PatientStatus) -> Result<()> {
         .bind(s.gad7.score).bind(s.gad7.change).bind(&s.gad7.severity).bind(&s.gad7.status)
         .bind(&s.status).bind(s.status_rank).bind(s.flags).bind(s.urgency).bind(s.updated_at)
         .execute(c).await?;
+    });
+    Ok(())
+}
+
+/// Copies a patient's name and MRN into the registry row after an edit.
+pub(crate) async fn sync_names(tx: &mut Tx, org: OrgId, patient: PatientId) -> Result<()> {
+    on_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE patient_status SET family_name = p.family_name, given_names = p.given_names, mrn = p.mrn \
+             FROM patients p WHERE p.org_id = patient_status.org_id AND p.id = patient_status.patient_id \
+             AND patient_status.org_id = $1 AND patient_status.patient_id = $2",
+        )
+        .bind(org.0).bind(patient.0).execute(c).await?;
+    });
+    Ok(())
+}
+
+/// Fills the name and MRN of rows written without them (bulk loads).
+pub(crate) async fn fill_names(tx: &mut Tx, org: OrgId) -> Result<()> {
+    on_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE patient_status SET family_name = p.family_name, given_names = p.given_names, mrn = p.mrn \
+             FROM patients p WHERE p.org_id = patient_status.org_id AND p.id = patient_status.patient_id \
+             AND patient_status.org_id = $1 AND patient_status.mrn = ''",
+        )
+        .bind(org.0).execute(c).await?;
     });
     Ok(())
 }
@@ -193,8 +223,8 @@ impl Sort {
     fn column(self) -> &'static str {
         match self {
             Sort::Urgency => "s.urgency",
-            Sort::Name => "p.family_name",
-            Sort::Mrn => "p.mrn",
+            Sort::Name => "s.family_name",
+            Sort::Mrn => "s.mrn",
             Sort::Phq9 => "s.phq9_score",
             Sort::Phq9Change => "s.phq9_change",
             Sort::Gad7 => "s.gad7_score",
@@ -204,6 +234,14 @@ impl Sort {
             Sort::LastMeasured => "s.last_measured_on",
             Sort::Status => "s.status_rank",
         }
+    }
+
+    /// Whether the column can be empty (those sort last either way).
+    fn nullable(self) -> bool {
+        matches!(
+            self,
+            Sort::Phq9 | Sort::Phq9Change | Sort::Gad7 | Sort::Gad7Change | Sort::LastMeasured
+        )
     }
 
     /// The natural direction of "descending" for this column.
@@ -263,12 +301,12 @@ pub async fn query(
         binds.push(b);
         format!("${}", binds.len())
     };
-    let mut filter = String::from(
-        "FROM patient_status s JOIN patients p ON p.org_id = s.org_id AND p.id = s.patient_id WHERE s.org_id = $1",
-    );
+    let mut filter = String::from("FROM patient_status s WHERE s.org_id = $1");
+    // A caseload is read from the care-team index (user first), not by
+    // testing every row of the clinic.
     let on_team = |user: String, day: String| {
         format!(
-            " AND EXISTS (SELECT 1 FROM care_team_members m WHERE m.org_id = s.org_id AND m.patient_id = s.patient_id \
+            " AND s.patient_id IN (SELECT m.patient_id FROM care_team_members m WHERE m.org_id = $1 \
               AND m.user_id = {user} AND m.start_date <= {day} AND (m.end_date IS NULL OR m.end_date >= {day}))"
         )
     };
@@ -301,14 +339,18 @@ pub async fn query(
     }
     let desc = q.descending != q.sort.inverted();
     let dir = if desc { "DESC" } else { "ASC" };
+    // Names break ties; the default order (most urgent, then by name) is
+    // exactly the `patient_status_urgency` index.
     let tiebreak = match q.sort {
-        Sort::Name => "p.given_names, p.mrn",
-        _ => "p.family_name, p.given_names, p.mrn",
+        Sort::Name => "s.given_names, s.mrn",
+        Sort::Mrn => "s.patient_id",
+        _ => "s.family_name, s.given_names, s.mrn",
     };
+    let nulls = if q.sort.nullable() { " NULLS LAST" } else { "" };
     let n = binds.len();
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT p.mrn, p.family_name, p.given_names, {STATUS_COLUMNS} {filter} \
-         ORDER BY {col} {dir} NULLS LAST, {tiebreak} LIMIT ${} OFFSET ${}",
+        "SELECT s.mrn, s.family_name, s.given_names, {STATUS_COLUMNS} {filter} \
+         ORDER BY {col} {dir}{nulls}, {tiebreak} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2,
         col = q.sort.column()

@@ -86,11 +86,16 @@ CREATE TABLE measure_status (
 
 -- The registry: one row per patient with an open episode, rewritten in the
 -- transaction of each new response or flag change, so reading the registry
--- never rescans history.
+-- never rescans history. The name and MRN are copies kept in step with
+-- `patients` (the store updates both in one transaction): sorting and paging
+-- a clinic of 100,000 then reads one index, with no join.
 CREATE TABLE patient_status (
     org_id           uuid NOT NULL,
     patient_id       uuid NOT NULL,
     episode_id       uuid NOT NULL,
+    family_name      text NOT NULL,
+    given_names      text NOT NULL,
+    mrn              text NOT NULL,
     episode_start    date NOT NULL,
     last_measured_on date,
     phq9_score       integer,
@@ -109,7 +114,8 @@ CREATE TABLE patient_status (
     PRIMARY KEY (org_id, patient_id),
     FOREIGN KEY (org_id, patient_id) REFERENCES patients (org_id, id)
 );
-CREATE INDEX patient_status_urgency ON patient_status (org_id, urgency);
+CREATE INDEX patient_status_urgency ON patient_status (org_id, urgency DESC, family_name, given_names, mrn);
+CREATE INDEX patient_status_name ON patient_status (org_id, family_name, given_names, mrn);
 CREATE INDEX patient_status_last ON patient_status (org_id, last_measured_on);
 
 -- Flags (FHIR Flag). At most one active flag of a kind per patient.
