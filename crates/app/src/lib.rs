@@ -139,6 +139,7 @@ impl App {
         settings: Settings,
     ) -> Result<App> {
         store.migrate().await?;
+        store.optimize().await?;
         let instruments = Library::from_files(tandem_content::INSTRUMENTS.iter().copied())
             .map_err(|e| AppError::Configuration(format!("instrument file {e}")))?;
         for (inst, model) in &settings.band_models {

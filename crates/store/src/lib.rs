@@ -271,12 +271,34 @@ impl Store {
         Ok(())
     }
 
-    /// Refreshes PostgreSQL's planner statistics (`ANALYZE`), as autovacuum
-    /// would within a minute or so: worth doing after a bulk load, before
-    /// the first queries. Nothing on SQLite, whose planner needs none here.
+    /// Refreshes the planner's statistics after a bulk load, before the
+    /// first queries: `ANALYZE` on PostgreSQL (as autovacuum would within a
+    /// minute or so); `ANALYZE` on SQLite too (about 10 s for a
+    /// 100,000-patient, 8 GB file).
     pub async fn analyze(&self) -> Result<()> {
-        if let Store::Postgres(pool) = self {
-            sqlx::query("ANALYZE").execute(pool).await?;
+        match self {
+            Store::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Store::Sqlite { writer, .. } => {
+                sqlx::raw_sql("ANALYZE").execute(writer).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the planner's statistics current as tables grow: without them
+    /// SQLite may filter the registry through the wrong index (16 ms become
+    /// 78 ms at 100,000 patients). Cheap when nothing changed much: SQLite's
+    /// `PRAGMA optimize` re-analyzes only tables that need it. Run at start-up
+    /// and periodically. No `analysis_limit`: every index here leads with
+    /// `org_id`, and sampled statistics make them all look alike. PostgreSQL's
+    /// autovacuum does this by itself.
+    pub async fn optimize(&self) -> Result<()> {
+        if let Store::Sqlite { writer, .. } = self {
+            sqlx::raw_sql("PRAGMA optimize=0x10002")
+                .execute(writer)
+                .await?;
         }
         Ok(())
     }

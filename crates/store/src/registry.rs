@@ -301,20 +301,41 @@ pub async fn query(
         binds.push(b);
         format!("${}", binds.len())
     };
-    let mut filter = String::from("FROM patient_status s WHERE s.org_id = $1");
-    // A caseload is read from the care-team index (user first), not by
-    // testing every row of the clinic.
-    let on_team = |user: String, day: String| {
+    // A caseload (or the clinic filtered by one clinician) is driven from the
+    // care-team index, user first: the outer loop is that clinician's
+    // patients, not the clinic's rows (`CROSS JOIN` fixes SQLite's join
+    // order; PostgreSQL plans it as any join).
+    let team_of = |user: String, day: String| {
         format!(
-            " AND s.patient_id IN (SELECT m.patient_id FROM care_team_members m WHERE m.org_id = $1 \
-              AND m.user_id = {user} AND m.start_date <= {day} AND (m.end_date IS NULL OR m.end_date >= {day}))"
+            "SELECT DISTINCT m.patient_id FROM care_team_members m WHERE m.org_id = $1 AND m.user_id = {user} \
+             AND m.start_date <= {day} AND (m.end_date IS NULL OR m.end_date >= {day})"
         )
     };
+    let mut users = Vec::new();
     if let Scope::CaseloadOf { user, today } = scope {
-        let u = param(Bind::Uuid(user.0), &mut binds);
-        let d = param(Bind::Date(today), &mut binds);
-        filter.push_str(&on_team(u, d));
+        users.push((user, today));
     }
+    if let Some(c) = q.clinician {
+        users.push((c, today));
+    }
+    let mut filter = String::new();
+    let mut rest = String::new();
+    for (i, (user, day)) in users.into_iter().enumerate() {
+        let u = param(Bind::Uuid(user.0), &mut binds);
+        let d = param(Bind::Date(day), &mut binds);
+        if i == 0 {
+            filter = format!(
+                "FROM ({}) team CROSS JOIN patient_status s WHERE s.org_id = $1 AND s.patient_id = team.patient_id",
+                team_of(u, d)
+            );
+        } else {
+            rest.push_str(&format!(" AND s.patient_id IN ({})", team_of(u, d)));
+        }
+    }
+    if filter.is_empty() {
+        filter = String::from("FROM patient_status s WHERE s.org_id = $1");
+    }
+    filter.push_str(&rest);
     match q.flag {
         Some(FlagFilter::Bit(b)) => {
             let p = param(Bind::Int(b), &mut binds);
@@ -331,11 +352,6 @@ pub async fn query(
     if let Some(status) = &q.status {
         let p = param(Bind::Text(status.clone()), &mut binds);
         filter.push_str(&format!(" AND s.status = {p}"));
-    }
-    if let Some(c) = q.clinician {
-        let u = param(Bind::Uuid(c.0), &mut binds);
-        let d = param(Bind::Date(today), &mut binds);
-        filter.push_str(&on_team(u, d));
     }
     let desc = q.descending != q.sort.inverted();
     let dir = if desc { "DESC" } else { "ASC" };

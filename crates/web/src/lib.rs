@@ -93,7 +93,8 @@ pub async fn serve(
 }
 
 /// "Overdue" depends on the calendar, not on new data: the server checks it
-/// at start-up and then every few minutes.
+/// at start-up and then every few minutes, and keeps the planner's
+/// statistics current on the same beat.
 async fn sweep_overdue_periodically(app: App) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -102,6 +103,9 @@ async fn sweep_overdue_periodically(app: App) {
             Ok(0) => {}
             Ok(n) => tracing::info!(patients = n, "overdue flags updated"),
             Err(e) => tracing::warn!(error = %e, "overdue sweep failed; will retry"),
+        }
+        if let Err(e) = app.store().optimize().await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed; will retry");
         }
     }
 }

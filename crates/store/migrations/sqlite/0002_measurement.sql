@@ -117,6 +117,8 @@ CREATE TABLE patient_status (
 CREATE INDEX patient_status_urgency ON patient_status (org_id, urgency DESC, family_name, given_names, mrn);
 CREATE INDEX patient_status_name ON patient_status (org_id, family_name, given_names, mrn);
 CREATE INDEX patient_status_last ON patient_status (org_id, last_measured_on);
+-- Covers the counts of the flag and status filters.
+CREATE INDEX patient_status_flags ON patient_status (org_id, flags, status);
 
 -- Flags (FHIR Flag). At most one active flag of a kind per patient.
 CREATE TABLE flags (
