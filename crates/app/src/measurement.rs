@@ -263,6 +263,10 @@ impl App {
         now: OffsetDateTime,
     ) -> Result<Recorded> {
         let org = self.org;
+        // Two responses for one patient at once would each read the other's
+        // history without its own, and could both start an episode or raise
+        // the same flag.
+        tandem_store::patients::lock(tx, org, p.id).await?;
         let on = sub.authored.date();
         let episode = match episodes::open(tx, org, p.id).await? {
             Some(e) => {

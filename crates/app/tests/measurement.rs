@@ -647,7 +647,41 @@ async fn registry_sorts_and_scopes(db: TestDb) {
     assert_eq!((a.lines.len(), b.lines.len(), a.total), (2, 1, 3));
 }
 
+/// Responses for one patient arriving at once all land, and the derived
+/// state counts every one of them (one episode, one active flag).
+async fn concurrent_responses_for_one_patient(db: TestDb) {
+    let w = world(db).await;
+    let dr = w.user("dr_a", Role::Prescriber).await;
+    let p = w
+        .app
+        .register_patient(&dr, person("Lindqvist", "female"))
+        .await
+        .unwrap();
+    let base = w.clock.now() - Duration::days(30);
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..16i64 {
+        let (app, dr) = (w.app.clone(), dr.clone());
+        set.spawn(async move {
+            app.record_response(
+                &dr,
+                p.id,
+                sub("phq9", phq9_total(10, 1), base + Duration::hours(i)),
+            )
+            .await
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap().unwrap();
+    }
+    let chart = w.app.open_chart(&dr, p.id).await.unwrap();
+    assert_eq!(chart.measures.measures[0].responses, 16);
+    assert_eq!(chart.measures.history["phq9"].len(), 16);
+    let kinds: Vec<_> = chart.measures.active_flags.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [FlagKind::SuicideRisk]);
+}
+
 both_backends! {
+    concurrent => concurrent_responses_for_one_patient;
     item9 => item9_raises_suicide_risk_for_the_whole_team;
     cssrs => cssrs_moderate_raises_suicide_risk;
     backloaded => backloaded_history_drives_treat_to_target_flags;

@@ -262,6 +262,20 @@ pub async fn update(
     Ok(v)
 }
 
+/// Holds the patient's row until commit, so writes that derive state from a
+/// patient's history (trajectories, flags, the registry row) run one at a
+/// time per patient. SQLite's single writer already orders them.
+pub async fn lock(tx: &mut Tx, org: OrgId, id: PatientId) -> Result<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT 1 FROM patients WHERE org_id = $1 AND id = $2 FOR UPDATE")
+            .bind(org.0)
+            .bind(id.0)
+            .fetch_optional(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn get(tx: &mut Tx, org: OrgId, id: PatientId) -> Result<Option<Patient>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM patients p WHERE p.org_id = $1 AND p.id = $2"

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p tandem-web --example loadtest -- \
 //!     [--database URL] [--seconds 10] [--concurrency 32] [--patients 2000] \
-//!     [--baseline-seconds S] [--max-requests N] [--mix 80,15,5] [--no-analyze]
+//!     [--baseline-seconds S] [--max-requests N] [--mix 80,15,5[,0]] [--no-analyze]
 //! ```
 //!
 //! It builds an App on the database (a temporary SQLite file unless
@@ -14,7 +14,8 @@
 //! same server, router, middleware and a database round trip, but no
 //! authentication, access check or audit entry), then a FHIR mix of reads
 //! (80%), name searches (15%) and registrations (5%) with a bearer token
-//! (`--mix READ,SEARCH,CREATE` changes the shares).
+//! (`--mix READ,SEARCH,CREATE[,MEASURE]` changes the shares; MEASURE posts
+//! PHQ-9 QuestionnaireResponses, `--mix 0,0,0,100` only those).
 //! Each phase ends after its time or its request budget, whichever is first.
 //!
 //! On PostgreSQL the tables are analyzed after seeding, as autovacuum would
@@ -46,7 +47,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = Error> = std::result::Result<T, E>;
 
 const USAGE: &str = "usage: loadtest [--database URL] [--seconds 10] [--concurrency 32] \
-[--patients 2000] [--baseline-seconds S] [--max-requests N] [--mix 80,15,5] [--no-analyze]";
+[--patients 2000] [--baseline-seconds S] [--max-requests N] [--mix 80,15,5[,0]] [--no-analyze]";
 
 /// A request that takes longer than this is counted as failed and its
 /// connection replaced, so a stuck server cannot stall the run.
@@ -89,7 +90,7 @@ struct Args {
     max_requests: u64,
     analyze: bool,
     /// Percent of reads, searches and registrations.
-    mix: [u32; 3],
+    mix: [u32; 4],
 }
 
 fn parse_args() -> Result<Args> {
@@ -101,7 +102,7 @@ fn parse_args() -> Result<Args> {
         patients: 2_000,
         max_requests: 2_000_000,
         analyze: true,
-        mix: [80, 15, 5],
+        mix: [80, 15, 5, 0],
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -131,10 +132,11 @@ fn parse_args() -> Result<Args> {
                     .split(',')
                     .map(|p| p.trim().parse())
                     .collect::<Result<_, _>>()
-                    .map_err(|_| bad("three percentages, READ,SEARCH,CREATE"))?;
+                    .map_err(|_| bad("percentages, READ,SEARCH,CREATE[,MEASURE]"))?;
                 a.mix = match parts[..] {
-                    [r, s, c] if r + s + c == 100 => [r, s, c],
-                    _ => return Err(bad("three percentages adding up to 100").into()),
+                    [r, s, c] if r + s + c == 100 => [r, s, c, 0],
+                    [r, s, c, m] if r + s + c + m == 100 => [r, s, c, m],
+                    _ => return Err(bad("three or four percentages adding up to 100").into()),
                 };
             }
             _ => return Err(format!("unknown option {flag}\n{USAGE}").into()),
@@ -180,6 +182,8 @@ enum Kind {
     Read,
     Search,
     Create,
+    /// A completed PHQ-9: scoring, flags, registry row and audit in one go.
+    Measure,
 }
 
 impl Kind {
@@ -189,12 +193,13 @@ impl Kind {
             Kind::Read => "GET /fhir/r4/Patient/{id}",
             Kind::Search => "GET /fhir/r4/Patient?name=",
             Kind::Create => "POST /fhir/r4/Patient",
+            Kind::Measure => "POST /fhir/r4/QuestionnaireResponse",
         }
     }
 
     fn expected_status(self) -> u16 {
         match self {
-            Kind::Create => 201,
+            Kind::Create | Kind::Measure => 201,
             _ => 200,
         }
     }
@@ -207,7 +212,7 @@ struct Plan {
     patients: Arc<Vec<String>>,
     /// Only health checks, or the FHIR mix.
     baseline: bool,
-    mix: [u32; 3],
+    mix: [u32; 4],
     deadline: Instant,
     /// Requests left in the phase's budget.
     budget: AtomicU64,
@@ -342,8 +347,8 @@ async fn run() -> Result<()> {
             args.concurrency, args.baseline_seconds, args.seconds, args.max_requests
         );
         println!(
-            "  mix          {}% read, {}% search, {}% create",
-            args.mix[0], args.mix[1], args.mix[2]
+            "  mix          {}% read, {}% search, {}% create, {}% PHQ-9 response",
+            args.mix[0], args.mix[1], args.mix[2], args.mix[3]
         );
         let patients = Arc::new(patients);
         let base = phase(&args, addr, &token, &patients, true).await?;
@@ -438,7 +443,13 @@ async fn seed_patients(app: &App, caller: &Caller, n: usize) -> Result<Vec<Strin
 async fn preflight(addr: SocketAddr, token: &str, patients: &[String]) -> Result<()> {
     let mut c = Conn::open(addr).await?;
     let mut rng = XorShift(0x5eed);
-    for kind in [Kind::Health, Kind::Read, Kind::Search, Kind::Create] {
+    for kind in [
+        Kind::Health,
+        Kind::Read,
+        Kind::Search,
+        Kind::Create,
+        Kind::Measure,
+    ] {
         let req = request(kind, addr, token, patients, &mut rng);
         let res = c.exchange(&req).await?;
         if res.status != kind.expected_status() {
@@ -501,6 +512,32 @@ fn request(
                 i % 10_000,
             );
             ("POST", "/fhir/r4/Patient".to_string(), Some(body))
+        }
+        Kind::Measure => {
+            let patient = &patients[rng.below(patients.len())];
+            let items: Vec<String> = (1..=9)
+                .map(|k| {
+                    // Item 9 is "Not at all" 19 times in 20.
+                    let a = if k == 9 && rng.below(20) > 0 {
+                        0
+                    } else {
+                        rng.below(4)
+                    };
+                    format!(r#"{{"linkId":"{k}","answer":[{{"valueCoding":{{"code":"{a}"}}}}]}}"#)
+                })
+                .collect();
+            let body = format!(
+                r#"{{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"urn:tandem:questionnaire:phq9","subject":{{"reference":"Patient/{patient}"}},"authored":"2026-01-{:02}T{:02}:{:02}:00Z","item":[{}]}}"#,
+                1 + rng.below(28),
+                rng.below(24),
+                rng.below(60),
+                items.join(",")
+            );
+            (
+                "POST",
+                "/fhir/r4/QuestionnaireResponse".to_string(),
+                Some(body),
+            )
         }
     };
     let _ = write!(r, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
@@ -586,11 +623,12 @@ async fn worker(plan: Arc<Plan>, seed: u64) -> Tallies {
         let kind = if plan.baseline {
             Kind::Health
         } else {
-            let [read, search, _] = plan.mix;
+            let [read, search, create, _] = plan.mix;
             match rng.below(100) as u32 {
                 n if n < read => Kind::Read,
                 n if n < read + search => Kind::Search,
-                _ => Kind::Create,
+                n if n < read + search + create => Kind::Create,
+                _ => Kind::Measure,
             }
         };
         let req = request(kind, plan.addr, &plan.token, &plan.patients, &mut rng);
