@@ -21,10 +21,7 @@ pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
 pub use error::{AppError, Forbidden, Result};
-pub use measurement::{
-    ChartMeasures, Recorded, Source, Submission, parse_answers, severity_str, status_from_label,
-    status_rank, urgency,
-};
+pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};

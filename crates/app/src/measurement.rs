@@ -123,47 +123,6 @@ pub fn parse_answers(json: &str) -> Answers {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-/// How pressing a trajectory status is, for the registry's "status" column.
-pub fn status_rank(s: Status) -> i32 {
-    match s {
-        Status::Worsening => 7,
-        Status::NotImproving => 6,
-        Status::Unchanged => 5,
-        // A new baseline on one instrument must not hide how another is going.
-        Status::Improving => 4,
-        Status::Baseline => 3,
-        Status::Response => 2,
-        Status::Remission => 1,
-    }
-}
-
-pub fn status_from_label(label: &str) -> Option<Status> {
-    [
-        Status::Baseline,
-        Status::Remission,
-        Status::Response,
-        Status::Improving,
-        Status::Unchanged,
-        Status::NotImproving,
-        Status::Worsening,
-    ]
-    .into_iter()
-    .find(|s| s.label() == label)
-}
-
-/// Registry sort weight of a set of flags: a suicide-risk flag outranks any
-/// number of lesser flags (priority order of the clinical reference).
-pub fn urgency(kinds: &[FlagKind]) -> i64 {
-    let n = FlagKind::ALL.len() as u32;
-    kinds
-        .iter()
-        .map(|k| {
-            let pos = FlagKind::ALL.iter().position(|x| x == k).unwrap_or(0) as u32;
-            1i64 << (n - 1 - pos)
-        })
-        .sum()
-}
-
 impl App {
     /// The treat-to-target cadence.
     pub fn cadence(&self) -> Cadence {
@@ -289,7 +248,7 @@ impl App {
         for o in &observations {
             measures::insert_observation(tx, org, o).await?;
         }
-        let all = measures::in_episode(tx, org, episode.id, &inst.id).await?;
+        let all = measures::in_episode(tx, org, episode.id, Some(&inst.id)).await?;
         let measure = self.measure_of(p.id, &episode, inst, &all)?;
         measures::upsert_measure(tx, org, &measure).await?;
         let (raised, cleared) = self
@@ -330,7 +289,7 @@ impl App {
             severity: scored
                 .band
                 .as_ref()
-                .map(|b| severity_str(b.severity).to_string()),
+                .map(|b| b.severity.as_str().to_string()),
             interpretation: measure::interpretation(scored),
             band_model: scored.band.as_ref().map(|b| b.model.clone()),
             hits: hits_json(&hits),
@@ -437,7 +396,7 @@ impl App {
             .map(|(i, m)| MeasureState {
                 name: &names[i],
                 hits: &hits[i],
-                status: m.status.as_deref().and_then(status_from_label),
+                status: m.status.as_deref().and_then(Status::from_label),
                 latest_on: m.latest_on,
             })
             .collect();
@@ -488,14 +447,19 @@ impl App {
         for (i, reason) in &plan.reword {
             flags::update_reason(tx, org, active[*i].id, reason, now).await?;
         }
-        let team = care_team::for_patient(tx, org, patient).await?;
+        // Read only when a safety flag is new: most responses raise none.
+        let mut team: Option<Vec<care_team::Member>> = None;
         for (kind, reason) in &plan.raise {
             let id = FlagId::generate(self.clock(), self.entropy());
             flags::raise(tx, org, id, patient, *kind, reason, at, now).await?;
             raised.push(*kind);
             if kind.is_safety() {
+                let members = match &mut team {
+                    Some(t) => t,
+                    None => team.insert(care_team::for_patient(tx, org, patient).await?),
+                };
                 let mut notified = BTreeSet::new();
-                for m in team.iter().filter(|m| m.active_on(today)) {
+                for m in members.iter().filter(|m| m.active_on(today)) {
                     if notified.insert(m.user_id) {
                         let n = NotificationId::generate(self.clock(), self.entropy());
                         flags::notify(tx, org, n, m.user_id, patient, id, now).await?;
@@ -530,8 +494,8 @@ impl App {
         };
         let worst = ms
             .iter()
-            .filter_map(|m| m.status.as_deref().and_then(status_from_label))
-            .max_by_key(|s| status_rank(*s));
+            .filter_map(|m| m.status.as_deref().and_then(Status::from_label))
+            .max_by_key(|s| s.urgency());
         PatientStatus {
             patient_id: patient,
             episode_id: episode.id,
@@ -540,9 +504,9 @@ impl App {
             phq9: tracked("phq9"),
             gad7: tracked("gad7"),
             status: worst.map(|s| s.label().to_string()),
-            status_rank: worst.map_or(0, status_rank),
-            flags: kinds.iter().map(|k| k.bit()).sum(),
-            urgency: urgency(kinds),
+            status_rank: worst.map_or(0, Status::urgency),
+            flags: FlagKind::bits(kinds),
+            urgency: FlagKind::urgency(kinds),
             updated_at: now,
         }
     }
@@ -618,8 +582,8 @@ impl App {
                     &mut tx,
                     org,
                     *patient,
-                    kinds.iter().map(|k| k.bit()).sum(),
-                    urgency(&kinds),
+                    FlagKind::bits(&kinds),
+                    FlagKind::urgency(&kinds),
                     now,
                 )
                 .await?;
@@ -732,17 +696,6 @@ fn names(kinds: &[FlagKind]) -> String {
         .join(", ")
 }
 
-pub fn severity_str(s: tandem_core::instrument::definition::Severity) -> &'static str {
-    use tandem_core::instrument::definition::Severity::*;
-    match s {
-        None => "none",
-        Mild => "mild",
-        Moderate => "moderate",
-        ModeratelySevere => "moderately_severe",
-        Severe => "severe",
-    }
-}
-
 /// The measurement part of an opened chart.
 #[derive(Clone, Debug, Default)]
 pub struct ChartMeasures {
@@ -767,10 +720,8 @@ impl App {
         };
         let measures = measures::measures_for(tx, org, patient, ep.id).await?;
         let mut history: BTreeMap<String, Vec<Response>> = BTreeMap::new();
-        for r in measures::responses_for(tx, org, patient, None).await? {
-            if r.episode_id == ep.id {
-                history.entry(r.instrument.clone()).or_default().push(r);
-            }
+        for r in measures::in_episode(tx, org, ep.id, None).await? {
+            history.entry(r.instrument.clone()).or_default().push(r);
         }
         Ok(ChartMeasures {
             episode_start: Some(ep.started_on),

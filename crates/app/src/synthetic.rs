@@ -228,7 +228,8 @@ fn noise(rng: &SeededEntropy) -> i32 {
     draw(rng, 5) as i32 - 2
 }
 
-const FAMILY: [&str; 40] = [
+/// Made-up family names; the demo clinic uses the first 30.
+pub const FAMILY: [&str; 40] = [
     "Rivera",
     "Okafor",
     "Nguyen",
@@ -270,12 +271,13 @@ const FAMILY: [&str; 40] = [
     "Larsen",
     "Abebe",
 ];
-const GIVEN_F: [&str; 24] = [
+/// Given names; the demo clinic uses the first 20 of each list.
+pub const GIVEN_F: [&str; 24] = [
     "Ana", "Grace", "Mei", "Fatima", "Olivia", "Keisha", "Lucía", "Hannah", "Priya", "Sofia",
     "Aaliyah", "Emily", "Nguyet", "Chloe", "Zainab", "Rachel", "Maria", "Leah", "Imani", "Ruth",
     "Ingrid", "Yuki", "Beatriz", "Amara",
 ];
-const GIVEN_M: [&str; 24] = [
+pub const GIVEN_M: [&str; 24] = [
     "James", "Mateo", "Daniel", "Kwame", "Ethan", "Omar", "Luis", "Wei", "Noah", "Tyrone",
     "Samuel", "Diego", "Minh", "Elijah", "Arjun", "Marcus", "David", "Hiroshi", "Caleb", "Jamal",
     "Kofi", "Pablo", "Ravi", "Lars",

@@ -27,46 +27,11 @@ const STAFF: [(&str, Role, &str); 9] = [
     ("audit_ray", Role::Auditor, "Ray Brooks"),
 ];
 
-const GIVEN_F: [&str; 20] = [
-    "Ana", "Grace", "Mei", "Fatima", "Olivia", "Keisha", "Lucía", "Hannah", "Priya", "Sofia",
-    "Aaliyah", "Emily", "Nguyet", "Chloe", "Zainab", "Rachel", "Maria", "Leah", "Imani", "Ruth",
-];
-const GIVEN_M: [&str; 20] = [
-    "James", "Mateo", "Daniel", "Kwame", "Ethan", "Omar", "Luis", "Wei", "Noah", "Tyrone",
-    "Samuel", "Diego", "Minh", "Elijah", "Arjun", "Marcus", "David", "Hiroshi", "Caleb", "Jamal",
-];
-const FAMILY: [&str; 30] = [
-    "Rivera",
-    "Okafor",
-    "Nguyen",
-    "Johnson",
-    "Garcia",
-    "Kowalski",
-    "Haddad",
-    "Williams",
-    "Chen",
-    "Martinez",
-    "O'Brien",
-    "Patel",
-    "Brown",
-    "Yamamoto",
-    "Davis",
-    "Hernandez",
-    "Mensah",
-    "Lopez",
-    "Smith",
-    "Kim",
-    "Walker",
-    "Rossi",
-    "Ahmed",
-    "Thompson",
-    "Silva",
-    "Nakamura",
-    "Jackson",
-    "Fischer",
-    "Ramirez",
-    "Begay",
-];
+// The demo's names are the first ones of the synthetic lists, so existing
+// demo clinics keep their patients' names.
+const GIVEN_F: &[&str] = tandem_app::synthetic::GIVEN_F.split_at(20).0;
+const GIVEN_M: &[&str] = tandem_app::synthetic::GIVEN_M.split_at(20).0;
+const FAMILY: &[&str] = tandem_app::synthetic::FAMILY.split_at(30).0;
 const STREETS: [&str; 8] = [
     "Maple Ave",
     "Cedar St",

@@ -81,6 +81,22 @@ impl FlagKind {
         1 << (self as u32)
     }
 
+    /// The bits of a set of kinds.
+    pub fn bits(kinds: &[FlagKind]) -> i64 {
+        kinds.iter().fold(0, |b, k| b | k.bit())
+    }
+
+    /// Registry sort weight of a set of flags: a suicide-risk flag outranks
+    /// any number of lesser flags (the priority order of [`FlagKind::ALL`],
+    /// from the clinical reference, section 2).
+    pub fn urgency(kinds: &[FlagKind]) -> i64 {
+        let n = FlagKind::ALL.len();
+        kinds
+            .iter()
+            .filter_map(|k| FlagKind::ALL.iter().position(|x| x == k))
+            .fold(0, |u, pos| u | (1i64 << (n - 1 - pos)))
+    }
+
     /// The kinds whose bits are set.
     pub fn from_bits(bits: i64) -> Vec<FlagKind> {
         FlagKind::ALL
@@ -218,6 +234,22 @@ mod tests {
             assert_eq!(k.as_str().parse::<FlagKind>(), Ok(k));
             assert_eq!(FlagKind::from_text(k.text()), Some(k));
         }
+    }
+
+    #[test]
+    fn a_suicide_risk_flag_outranks_every_lesser_flag_together() {
+        let lesser = [
+            FlagKind::SevereWithdrawal,
+            FlagKind::Overdue,
+            FlagKind::NotImproving,
+            FlagKind::Worsening,
+        ];
+        assert!(FlagKind::urgency(&[FlagKind::SuicideRisk]) > FlagKind::urgency(&lesser));
+        assert!(
+            FlagKind::urgency(&[FlagKind::Overdue])
+                > FlagKind::urgency(&[FlagKind::NotImproving, FlagKind::Worsening])
+        );
+        assert_eq!(FlagKind::urgency(&[]), 0);
     }
 
     #[test]

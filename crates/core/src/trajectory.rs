@@ -75,6 +75,36 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Baseline,
+        Status::Remission,
+        Status::Response,
+        Status::Improving,
+        Status::Unchanged,
+        Status::NotImproving,
+        Status::Worsening,
+    ];
+
+    /// The status whose [`Status::label`] this is (labels are what is stored).
+    pub fn from_label(label: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.label() == label)
+    }
+
+    /// How pressing a status is; the registry's "status" column shows the
+    /// most pressing one across instruments. A new baseline on one
+    /// instrument must not hide how another is going.
+    pub fn urgency(self) -> i32 {
+        match self {
+            Status::Worsening => 7,
+            Status::NotImproving => 6,
+            Status::Unchanged => 5,
+            Status::Improving => 4,
+            Status::Baseline => 3,
+            Status::Response => 2,
+            Status::Remission => 1,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Baseline => "Baseline",

@@ -15,7 +15,7 @@ mod from_json;
 mod to_json;
 
 use crate::outcome::{FhirError, IssueCode};
-use crate::reading::{MALFORMED, Problems, UNPROCESSABLE};
+use crate::reading::{Problems, UNPROCESSABLE};
 use tandem_core::patient::{Demographics, Patient};
 
 /// US Core birth sex extension (`valueCode` F, M or UNK).
@@ -45,44 +45,7 @@ pub fn parse_patient(
     url_id: Option<&str>,
     today: time::Date,
 ) -> Result<Demographics, FhirError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        FhirError::new(
-            MALFORMED,
-            IssueCode::Structure,
-            format!("the request body is not valid JSON: {e}"),
-            None,
-        )
-    })?;
-    let Some(resource) = value.as_object() else {
-        return Err(FhirError::new(
-            MALFORMED,
-            IssueCode::Structure,
-            format!(
-                "the request body must be a JSON object (a Patient resource), not {}",
-                crate::reading::describe(&value)
-            ),
-            None,
-        ));
-    };
-    let diagnostics = match resource.get("resourceType") {
-        Some(serde_json::Value::String(t)) if t == "Patient" => None,
-        Some(serde_json::Value::String(t)) => {
-            Some(format!("expected resourceType Patient, got {t}"))
-        }
-        Some(other) => Some(format!(
-            "expected resourceType Patient, got {}",
-            crate::reading::describe(other)
-        )),
-        None => Some("resourceType is missing; expected resourceType Patient".to_string()),
-    };
-    if let Some(diagnostics) = diagnostics {
-        return Err(FhirError::new(
-            MALFORMED,
-            IssueCode::Invalid,
-            diagnostics,
-            Some("Patient.resourceType".into()),
-        ));
-    }
+    let resource = &crate::reading::resource_body(body, "Patient")?;
 
     let mut problems = Problems::default();
     let read = from_json::read(resource, url_id, &mut problems);

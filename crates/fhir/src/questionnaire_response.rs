@@ -12,7 +12,7 @@
 use crate::instant;
 use crate::outcome::{FhirError, Issue, IssueCode};
 use crate::questionnaire::{answer_system, canonical_url};
-use crate::reading::{MALFORMED, Object, Problems, UNPROCESSABLE, describe};
+use crate::reading::{MALFORMED, Object, Problems, UNPROCESSABLE};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use tandem_core::ids::{PatientId, ResponseId, UserId};
@@ -156,15 +156,6 @@ const REFERENCE: &[&str] = &[
     "identifier",
     "display",
 ];
-const CODING: &[&str] = &[
-    "id",
-    "extension",
-    "system",
-    "version",
-    "code",
-    "display",
-    "userSelected",
-];
 
 /// R4's answer types (`QuestionnaireResponse.item.answer.value[x]`).
 const ANSWER_TYPES: &[&str] = &[
@@ -249,44 +240,7 @@ pub fn parse_questionnaire_response(
     body: &[u8],
     library: &Library,
 ) -> Result<ParsedResponse, FhirError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        FhirError::new(
-            MALFORMED,
-            IssueCode::Structure,
-            format!("the request body is not valid JSON: {e}"),
-            None,
-        )
-    })?;
-    let Some(resource) = value.as_object() else {
-        return Err(FhirError::new(
-            MALFORMED,
-            IssueCode::Structure,
-            format!(
-                "the request body must be a JSON object (a QuestionnaireResponse resource), not {}",
-                describe(&value)
-            ),
-            None,
-        ));
-    };
-    let wrong_type = match resource.get("resourceType") {
-        Some(Value::String(t)) if t == RESOURCE => None,
-        Some(Value::String(t)) => Some(format!("expected resourceType {RESOURCE}, got {t}")),
-        Some(other) => Some(format!(
-            "expected resourceType {RESOURCE}, got {}",
-            describe(other)
-        )),
-        None => Some(format!(
-            "resourceType is missing; expected resourceType {RESOURCE}"
-        )),
-    };
-    if let Some(diagnostics) = wrong_type {
-        return Err(FhirError::new(
-            MALFORMED,
-            IssueCode::Invalid,
-            diagnostics,
-            Some(format!("{RESOURCE}.resourceType")),
-        ));
-    }
+    let resource = &crate::reading::resource_body(body, RESOURCE)?;
 
     let mut p = Problems::default();
     let mut fields = ELEMENTS.to_vec();
@@ -668,7 +622,7 @@ impl Items<'_> {
         match key {
             "valueCoding" => {
                 let coding = p.object(value, &value_path)?;
-                p.known_elements(coding, &value_path, "Coding", CODING);
+                p.known_elements(coding, &value_path, "Coding", crate::reading::CODING);
                 let system = p.string_at(coding, "system", &value_path);
                 let code = p.string_at(coding, "code", &value_path);
                 let expected = answer_system(&inst.id);

@@ -234,6 +234,65 @@ impl Problems {
 }
 
 /// How a JSON value reads in a message: "a number", "null"...
+/// A request body that must be one resource of `resource_type`: valid JSON,
+/// an object, with that `resourceType`. Anything else is refused (400)
+/// before any element is read.
+pub(crate) fn resource_body(body: &[u8], resource_type: &str) -> Result<Object, FhirError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        FhirError::new(
+            MALFORMED,
+            IssueCode::Structure,
+            format!("the request body is not valid JSON: {e}"),
+            None,
+        )
+    })?;
+    let resource = match value {
+        Value::Object(m) => m,
+        other => {
+            return Err(FhirError::new(
+                MALFORMED,
+                IssueCode::Structure,
+                format!(
+                    "the request body must be a JSON object (a {resource_type} resource), not {}",
+                    describe(&other)
+                ),
+                None,
+            ));
+        }
+    };
+    let wrong_type = match resource.get("resourceType") {
+        Some(Value::String(t)) if t == resource_type => None,
+        Some(Value::String(t)) => Some(format!("expected resourceType {resource_type}, got {t}")),
+        Some(other) => Some(format!(
+            "expected resourceType {resource_type}, got {}",
+            describe(other)
+        )),
+        None => Some(format!(
+            "resourceType is missing; expected resourceType {resource_type}"
+        )),
+    };
+    match wrong_type {
+        Some(diagnostics) => Err(FhirError::new(
+            MALFORMED,
+            IssueCode::Invalid,
+            diagnostics,
+            Some(format!("{resource_type}.resourceType")),
+        )),
+        None => Ok(resource),
+    }
+}
+
+/// The elements of R4's `Coding` datatype.
+pub(crate) const CODING: &[&str] = &[
+    "id",
+    "extension",
+    "system",
+    "version",
+    "code",
+    "display",
+    "userSelected",
+];
+
 pub(crate) fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

@@ -110,17 +110,17 @@ pub async fn responses_for(
     Ok(rows.into_iter().map(Response::from).collect())
 }
 
-/// The responses of one instrument in one episode, oldest first: what a
-/// trajectory is read from.
+/// The responses of one episode, oldest first, of one instrument (what a
+/// trajectory is read from) or of all.
 pub async fn in_episode(
     tx: &mut Tx,
     org: OrgId,
     episode: EpisodeId,
-    instrument: &str,
+    instrument: Option<&str>,
 ) -> Result<Vec<Response>> {
     let sql = format!(
-        "SELECT {RESPONSE_COLUMNS} FROM responses WHERE org_id = $1 AND episode_id = $2 AND instrument = $3 \
-         ORDER BY authored, id"
+        "SELECT {RESPONSE_COLUMNS} FROM responses WHERE org_id = $1 AND episode_id = $2 \
+         AND ($3 IS NULL OR instrument = $3) ORDER BY authored, id"
     );
     let rows: Vec<ResponseRow> = on_tx!(tx, c => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(org.0).bind(episode.0).bind(instrument).fetch_all(c).await?

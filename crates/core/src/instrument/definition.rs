@@ -106,6 +106,19 @@ pub enum Severity {
     Severe,
 }
 
+impl Severity {
+    /// The id files and the database use (`moderately_severe`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::None => "none",
+            Severity::Mild => "mild",
+            Severity::Moderate => "moderate",
+            Severity::ModeratelySevere => "moderately_severe",
+            Severity::Severe => "severe",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {

@@ -100,15 +100,6 @@ pub(super) const PATIENT_COMMUNICATION: &[&str] = &[
     "preferred",
 ];
 pub(super) const CODEABLE_CONCEPT: &[&str] = &["id", "extension", "coding", "text"];
-pub(super) const CODING: &[&str] = &[
-    "id",
-    "extension",
-    "system",
-    "version",
-    "code",
-    "display",
-    "userSelected",
-];
 pub(super) const EXTENSION: &[&str] = &["id", "extension", "url", "value[x]"];
 pub(super) const IDENTIFIER: &[&str] = &[
     "id",

@@ -297,7 +297,7 @@ fn codings<'a>(concept: &'a Object, path: &str, p: &mut Problems) -> Vec<Coding<
     p.objects_at(concept, "coding", path)
         .into_iter()
         .map(|(path, c)| {
-            p.known_elements(c, &path, "Coding", elements::CODING);
+            p.known_elements(c, &path, "Coding", crate::reading::CODING);
             Coding {
                 system: p.string_at(c, "system", &path),
                 code: p.string_at(c, "code", &path),

@@ -74,7 +74,7 @@ fn severity_of(inst: Option<&Instrument>, severity: Option<&str>, interp: Option
         if let Rule::Levels { levels, .. } = r
             && let Some(l) = levels.iter().find(|l| l.name == interp)
         {
-            return tandem_app::severity_str(l.severity).to_string();
+            return l.severity.as_str().to_string();
         }
     }
     String::new()
@@ -233,7 +233,7 @@ fn card(app: &App, m: &MeasureStatus, history: &[tandem_app::Response]) -> Measu
                         min: b.min,
                         max: b.max,
                         label: b.label.clone(),
-                        severity: tandem_app::severity_str(b.severity).to_string(),
+                        severity: b.severity.as_str().to_string(),
                     })
                     .collect()
             }),
@@ -594,7 +594,7 @@ fn render_entry(
                 min: b.min,
                 max: b.max,
                 label: b.label.clone(),
-                sev: sev_class(Some(tandem_app::severity_str(b.severity))),
+                sev: sev_class(Some(b.severity.as_str())),
             })
             .collect()
     });
@@ -624,7 +624,7 @@ fn render_entry(
                     .iter()
                     .map(|l| LevelView {
                         name: l.name.clone(),
-                        sev: sev_class(Some(tandem_app::severity_str(l.severity))),
+                        sev: sev_class(Some(l.severity.as_str())),
                         any: l
                             .any
                             .iter()
