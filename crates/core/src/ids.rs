@@ -88,6 +88,31 @@ id_type!(
     NotificationId
 );
 
+id_type!(
+    /// A coded diagnosis on a patient's problem list (a FHIR `Condition`).
+    ConditionId
+);
+id_type!(
+    /// One structured clinical assessment (intake or reassessment).
+    AssessmentId
+);
+id_type!(
+    /// A patient's care plan; its content lives in numbered versions.
+    CarePlanId
+);
+id_type!(
+    /// A goal of a care plan (a FHIR `Goal`); stable across plan versions.
+    GoalId
+);
+id_type!(
+    /// One change of an episode's level of care.
+    TransitionId
+);
+id_type!(
+    /// One piece of education material given to a patient.
+    EducationGivenId
+);
+
 /// The organization every single-clinic installation uses.
 pub const DEFAULT_ORG: OrgId = OrgId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001));
 

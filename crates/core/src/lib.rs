@@ -12,6 +12,7 @@ pub mod entropy;
 pub mod flag;
 pub mod ids;
 pub mod instrument;
+pub mod level_of_care;
 pub mod measure;
 pub mod mrn;
 pub mod patient;

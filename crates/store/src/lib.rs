@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod care_team;
+pub mod conditions;
 pub mod episodes;
 pub mod flags;
 pub mod grants;
