@@ -42,6 +42,7 @@ use tandem_core::clock::Clock;
 use tandem_core::entropy::Entropy;
 use tandem_core::ids::{DEFAULT_ORG, OrgId, PatientId, UserId};
 use tandem_core::instrument::Library;
+use tandem_core::program::Programs;
 use tandem_core::role::Role;
 use tandem_core::trajectory::TrajectoryRules;
 use time::{Duration, OffsetDateTime};
@@ -62,6 +63,9 @@ pub struct Settings {
     /// The band model each instrument uses where its file offers several
     /// (instrument id → model id); the file's default otherwise.
     pub band_models: BTreeMap<String, String>,
+    /// Programs, levels of care and intake packets, as the text of a
+    /// programs file; `None` uses the shipped `content/intake/programs.toml`.
+    pub programs: Option<String>,
 }
 
 impl Default for Settings {
@@ -75,6 +79,7 @@ impl Default for Settings {
             token_days: 90,
             trajectory: None,
             band_models: BTreeMap::new(),
+            programs: None,
         }
     }
 }
@@ -114,6 +119,7 @@ pub struct App {
     org: OrgId,
     instruments: Arc<Library>,
     trajectory: Arc<TrajectoryRules>,
+    programs: Arc<Programs>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -159,8 +165,15 @@ impl App {
                 AppError::Configuration(format!("content/measurement/trajectory.toml: {e}"))
             })?,
         };
+        let programs_text = settings
+            .programs
+            .as_deref()
+            .unwrap_or(tandem_content::PROGRAMS);
+        let programs = Programs::parse(programs_text, |i| instruments.get(i).is_some())
+            .map_err(|e| AppError::Configuration(format!("programs file: {e}")))?;
         let app = App {
             trajectory: Arc::new(trajectory),
+            programs: Arc::new(programs),
             store,
             clock,
             entropy,
@@ -202,6 +215,11 @@ impl App {
     /// The treat-to-target rules in force.
     pub fn trajectory_rules(&self) -> &TrajectoryRules {
         &self.trajectory
+    }
+
+    /// Programs, their levels of care and intake packets.
+    pub fn programs(&self) -> &Programs {
+        &self.programs
     }
 
     /// The instrument library, checked when the app opened.

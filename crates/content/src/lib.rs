@@ -6,3 +6,7 @@ include!(concat!(env!("OUT_DIR"), "/instruments.rs"));
 
 /// The treat-to-target rules (`content/measurement/trajectory.toml`).
 pub static TRAJECTORY: &str = include_str!("../../../content/measurement/trajectory.toml");
+
+/// Programs, their levels of care and intake screening packets
+/// (`content/intake/programs.toml`).
+pub static PROGRAMS: &str = include_str!("../../../content/intake/programs.toml");

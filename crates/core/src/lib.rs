@@ -16,6 +16,7 @@ pub mod level_of_care;
 pub mod measure;
 pub mod mrn;
 pub mod patient;
+pub mod program;
 pub mod role;
 pub mod trajectory;
 pub mod validation;
