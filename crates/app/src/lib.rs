@@ -8,6 +8,7 @@ mod accounts;
 mod audit_log;
 mod auth;
 mod care_team;
+mod education;
 mod error;
 mod measurement;
 mod patients;
@@ -20,6 +21,7 @@ pub mod synthetic;
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
+pub use education::{ChosenLeaflet, PatientEducation};
 pub use error::{AppError, Forbidden, Result};
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
 pub use patients::{Chart, PatientPage};
@@ -27,6 +29,7 @@ pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
 pub use tandem_store::audit::Filter as AuditFilter;
 pub use tandem_store::care_team::Member;
+pub use tandem_store::education::Given as EducationGiven;
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
@@ -120,6 +123,7 @@ pub struct App {
     instruments: Arc<Library>,
     trajectory: Arc<TrajectoryRules>,
     programs: Arc<Programs>,
+    education: Arc<tandem_core::education::Library>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -171,7 +175,11 @@ impl App {
             .unwrap_or(tandem_content::PROGRAMS);
         let programs = Programs::parse(programs_text, |i| instruments.get(i).is_some())
             .map_err(|e| AppError::Configuration(format!("programs file: {e}")))?;
+        let education =
+            tandem_core::education::Library::from_files(tandem_content::EDUCATION.iter().copied())
+                .map_err(|e| AppError::Configuration(format!("education leaflet {e}")))?;
         let app = App {
+            education: Arc::new(education),
             trajectory: Arc::new(trajectory),
             programs: Arc::new(programs),
             store,

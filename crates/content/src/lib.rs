@@ -2,7 +2,7 @@
 //! into the binary. Parsing and checking them is `tandem_core`'s job.
 #![forbid(unsafe_code)]
 
-include!(concat!(env!("OUT_DIR"), "/instruments.rs"));
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
 /// The treat-to-target rules (`content/measurement/trajectory.toml`).
 pub static TRAJECTORY: &str = include_str!("../../../content/measurement/trajectory.toml");

