@@ -5,6 +5,7 @@ use crate::{App, AppError, Caller, Result};
 use tandem_core::access::PatientAction;
 use tandem_core::education::{Context, Leaflet};
 use tandem_core::ids::{EducationGivenId, PatientId};
+use tandem_core::patient::Patient;
 use tandem_store::education::{self, Given};
 use tandem_store::{Tx, conditions};
 use time::OffsetDateTime;
@@ -17,8 +18,9 @@ pub struct ChosenLeaflet {
     pub last_given: Option<OffsetDateTime>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PatientEducation {
+    pub patient: Patient,
     pub chosen: Vec<ChosenLeaflet>,
     /// Everything given, newest first (including leaflets the plan no
     /// longer calls for).
@@ -33,7 +35,7 @@ impl App {
         caller: &Caller,
         patient: PatientId,
     ) -> Result<PatientEducation> {
-        let (mut tx, purpose, _) = self
+        let (mut tx, purpose, person) = self
             .begin_for_patient(caller, patient, PatientAction::ReadChart, "education.read")
             .await?;
         let ctx = self.education_context(&mut tx, patient).await?;
@@ -54,7 +56,11 @@ impl App {
         let rec = self.patient_record(caller, "education.read", patient, purpose);
         tandem_store::audit::append(&mut tx, rec).await?;
         tx.commit().await?;
-        Ok(PatientEducation { chosen, given })
+        Ok(PatientEducation {
+            patient: person,
+            chosen,
+            given,
+        })
     }
 
     /// Records that these leaflets were given to the patient now.
@@ -111,6 +117,11 @@ impl App {
             diagnoses,
             ..Context::default()
         })
+    }
+
+    /// The leaflet library, checked when the app opened.
+    pub fn education_library(&self) -> &tandem_core::education::Library {
+        &self.education
     }
 
     /// The version of the patient's active care plan, if any, so a record

@@ -686,7 +686,7 @@ fn render_entry(
     patients::html(status, &page)
 }
 
-fn parse_pid(id: &str) -> Result<PatientId, PageError> {
+pub(super) fn parse_pid(id: &str) -> Result<PatientId, PageError> {
     id.parse()
         .map_err(|_| PageError::App(AppError::NotFound("patient")))
 }

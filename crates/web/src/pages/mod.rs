@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod education;
 mod measures;
 mod notifications;
 mod patients;
@@ -44,6 +45,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/patients/{id}/flags/{flag}/acknowledge",
             post(measures::acknowledge),
+        )
+        .route(
+            "/patients/{id}/education",
+            get(education::page).post(education::give),
+        )
+        .route(
+            "/patients/{id}/education/{leaflet}",
+            get(education::leaflet),
         )
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
