@@ -1,0 +1,125 @@
+//! The check a new order passes before it is signed: interactions with the
+//! patient's other medications (stopped ones still count within their
+//! washout), dose limits, duplicate therapy and prerequisites. Contraindications
+//! come back apart from warnings, so the caller can stop the order.
+
+use super::MedicationSafety;
+use super::catalog::{DrugIdx, RxCui};
+use super::duplicate;
+use super::finding::{Finding, FindingKind, Severity};
+use super::interaction::{Condition, Other, counts};
+use super::order::{MedStatus, PatientContext, ProposedOrder};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckResult {
+    /// Each stops the order as it stands.
+    pub contraindications: Vec<Finding>,
+    /// High first, then moderate, then low.
+    pub warnings: Vec<Finding>,
+    /// Codes the catalog does not know: nothing was checked against them.
+    pub not_checked: Vec<RxCui>,
+}
+
+impl CheckResult {
+    pub fn stops_order(&self) -> bool {
+        !self.contraindications.is_empty()
+    }
+
+    /// Every finding, contraindications first.
+    pub fn all(&self) -> impl Iterator<Item = &Finding> {
+        self.contraindications.iter().chain(&self.warnings)
+    }
+}
+
+/// Checks `order` for `patient`. Pure: everything it needs comes in.
+pub fn check(
+    safety: &MedicationSafety,
+    order: &ProposedOrder,
+    patient: &PatientContext,
+) -> CheckResult {
+    let catalog = &safety.catalog;
+    let mut result = CheckResult::default();
+    let Some(drug) = catalog.lookup(order.drug) else {
+        result.not_checked.push(order.drug);
+        result.warnings.push(Finding {
+            severity: Severity::High,
+            kind: FindingKind::Interaction,
+            rule_id: "not_in_catalog".into(),
+            drugs: Vec::new(),
+            text: format!(
+                "RxCUI {} is not in the medication catalog: no interaction, dose or prerequisite check ran.",
+                order.drug
+            ),
+            advice: "Check the order by hand, or ask for the drug to be added to the catalog.".into(),
+            source: "Tandem medication catalog".into(),
+            verified: true,
+        });
+        return result;
+    };
+    let mut others: Vec<Other> = Vec::with_capacity(patient.medications.len());
+    for m in &patient.medications {
+        match catalog.lookup(m.drug) {
+            Some(d) => others.push(Other {
+                drug: d,
+                status: m.status,
+            }),
+            None => {
+                if !result.not_checked.contains(&m.drug) {
+                    result.not_checked.push(m.drug);
+                }
+            }
+        }
+    }
+    // Those taken on the start date, with no washout: for duplicate therapy
+    // and for "with a CYP2C19 inhibitor".
+    let counted: Vec<DrugIdx> = others
+        .iter()
+        .filter(|o| counts(o.status, None, order.start))
+        .map(|o| o.drug)
+        .collect();
+    let mut conditions = Vec::new();
+    if patient.smoking_change {
+        conditions.push(Condition::SmokingChange);
+    }
+    let mut findings = Vec::new();
+    safety.interactions.findings(
+        catalog,
+        drug,
+        &others,
+        &conditions,
+        order.start,
+        &safety.settings.enable_unverified_rules,
+        &mut findings,
+    );
+    safety
+        .dose_limits
+        .findings(catalog, drug, order, patient, &counted, &mut findings);
+    duplicate::findings(
+        &safety.interactions.duplicate_therapy,
+        catalog,
+        drug,
+        &counted,
+        order.cross_taper_documented,
+        &mut findings,
+    );
+    let with_status: Vec<(DrugIdx, MedStatus)> =
+        others.iter().map(|o| (o.drug, o.status)).collect();
+    safety.prerequisites.findings(
+        catalog,
+        &safety.settings,
+        drug,
+        order,
+        patient,
+        &with_status,
+        &mut findings,
+    );
+    for f in findings {
+        if f.severity == Severity::Contraindicated {
+            result.contraindications.push(f);
+        } else {
+            result.warnings.push(f);
+        }
+    }
+    result.warnings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    result
+}
