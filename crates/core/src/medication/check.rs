@@ -81,15 +81,13 @@ pub fn check(
     if patient.smoking_change {
         conditions.push(Condition::SmokingChange);
     }
-    let mut findings = Vec::new();
-    safety.interactions.findings(
+    let mut findings = safety.interactions.findings(
         catalog,
         drug,
         &others,
         &conditions,
         order.start,
         &safety.settings.enable_unverified_rules,
-        &mut findings,
     );
     safety
         .dose_limits
@@ -104,15 +102,14 @@ pub fn check(
     );
     let with_status: Vec<(DrugIdx, MedStatus)> =
         others.iter().map(|o| (o.drug, o.status)).collect();
-    safety.prerequisites.findings(
+    findings.extend(safety.prerequisites.findings(
         catalog,
         &safety.settings,
         drug,
         order,
         patient,
         &with_status,
-        &mut findings,
-    );
+    ));
     for f in findings {
         if f.severity == Severity::Contraindicated {
             result.contraindications.push(f);
@@ -120,6 +117,9 @@ pub fn check(
             result.warnings.push(f);
         }
     }
-    result.warnings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    // Stable: within one severity, the order the checks ran in.
+    result
+        .warnings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
     result
 }

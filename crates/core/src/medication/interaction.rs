@@ -276,8 +276,8 @@ impl InteractionRules {
         conditions: &[Condition],
         start: Date,
         enabled_unverified: &BTreeSet<String>,
-        out: &mut Vec<Finding>,
-    ) {
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
         let runs = |rule: &Rule| rule.verified || enabled_unverified.contains(&rule.id);
         let entries = self
             .by_drug
@@ -357,6 +357,7 @@ impl InteractionRules {
                 });
             }
         }
+        out
     }
 }
 

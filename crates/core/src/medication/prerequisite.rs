@@ -146,8 +146,8 @@ impl Prerequisites {
         order: &ProposedOrder,
         patient: &PatientContext,
         others: &[(DrugIdx, MedStatus)],
-        out: &mut Vec<Finding>,
-    ) {
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
         let name = catalog.drug(drug).name.clone();
         let finding =
             |severity, id: &str, text: String, advice: &str, source: &str, verified| Finding {
@@ -354,5 +354,6 @@ impl Prerequisites {
                 }
             }
         }
+        out
     }
 }
