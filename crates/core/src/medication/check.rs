@@ -110,6 +110,13 @@ pub fn check(
         patient,
         &with_status,
     ));
+    findings.extend(super::monitoring::findings(
+        catalog,
+        &safety.settings,
+        &safety.dose_limits,
+        drug,
+        patient,
+    ));
     for f in findings {
         if f.severity == Severity::Contraindicated {
             result.contraindications.push(f);

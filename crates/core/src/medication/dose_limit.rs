@@ -70,6 +70,32 @@ struct RawFile {
     first_day: Vec<RawFirstDay>,
     #[serde(default)]
     renal: Vec<RawRenal>,
+    #[serde(default)]
+    levels: Vec<RawLevel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLevel {
+    id: String,
+    drug: String,
+    unit: String,
+    low: f64,
+    high: f64,
+    note: String,
+    source: String,
+}
+
+/// A serum level reference range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelRange {
+    pub id: String,
+    pub drug: DrugIdx,
+    pub unit: String,
+    pub low: f64,
+    pub high: f64,
+    pub note: String,
+    pub source: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -117,6 +143,7 @@ pub struct DoseLimits {
     pub limits: Vec<Limit>,
     pub first_day: Vec<FirstDayLimit>,
     pub renal: Vec<RenalLimit>,
+    pub levels: Vec<LevelRange>,
 }
 
 fn positive(row: &str, field: &str, v: f64) -> Result<(), ContentError> {
@@ -225,11 +252,45 @@ impl DoseLimits {
                 source: l.source,
             });
         }
+        let mut levels = Vec::new();
+        for l in f.levels {
+            let row = l.id.as_str();
+            unique(row)?;
+            for (field, v) in [("unit", &l.unit), ("note", &l.note), ("source", &l.source)] {
+                require(FILE, row, field, v)?;
+            }
+            positive(row, "high", l.high)?;
+            if !(l.low.is_finite() && l.low >= 0.0 && l.low < l.high) {
+                return Err(ContentError::new(
+                    FILE,
+                    row,
+                    "low must be at least 0 and below high",
+                ));
+            }
+            let drug = catalog.resolve(FILE, row, &l.drug)?;
+            if levels.iter().any(|x: &LevelRange| x.drug == drug) {
+                return Err(ContentError::new(
+                    FILE,
+                    row,
+                    "the drug already has a level range",
+                ));
+            }
+            levels.push(LevelRange {
+                drug,
+                id: l.id,
+                unit: l.unit,
+                low: l.low,
+                high: l.high,
+                note: l.note,
+                source: l.source,
+            });
+        }
         Ok(DoseLimits {
             sources: f.sources,
             limits,
             first_day,
             renal,
+            levels,
         })
     }
 

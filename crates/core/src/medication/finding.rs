@@ -32,6 +32,8 @@ pub enum FindingKind {
     DoseLimit,
     DuplicateTherapy,
     Prerequisite,
+    /// A recent result (QTc, serum level) that bears on the order.
+    Monitoring,
     TakeHome,
 }
 

@@ -15,6 +15,7 @@ pub mod dose_limit;
 pub mod duplicate;
 pub mod finding;
 pub mod interaction;
+pub mod monitoring;
 pub mod order;
 pub mod prerequisite;
 pub mod settings;
@@ -24,7 +25,7 @@ pub use catalog::{Catalog, Drug, DrugClass, DrugIdx, Property, RxCui};
 pub use check::{CheckResult, check};
 pub use finding::{Finding, FindingKind, Severity};
 pub use order::{
-    CowsScore, Dose, DoseUnit, DrugScreen, FirstDay, Frequency, Induction, MedStatus,
+    CowsScore, Dose, DoseUnit, DrugLevel, DrugScreen, FirstDay, Frequency, Induction, MedStatus,
     OtherMedication, PatientContext, ProposedOrder, Route, ScreenResult,
 };
 

@@ -161,6 +161,14 @@ pub struct DrugScreen {
     pub result: ScreenResult,
 }
 
+/// A serum drug level, in the unit of the drug's reference range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrugLevel {
+    pub drug: RxCui,
+    pub value: f64,
+    pub on: Date,
+}
+
 /// What is known about the patient on the order's start date.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PatientContext {
@@ -178,4 +186,8 @@ pub struct PatientContext {
     pub smoking_change: bool,
     pub hepatic_impairment: bool,
     pub cyp2c19_poor_metabolizer: bool,
+    /// The latest corrected QT interval, in ms.
+    pub latest_qtc_ms: Option<u32>,
+    /// Serum drug levels (the latest of each drug is used).
+    pub levels: Vec<DrugLevel>,
 }
