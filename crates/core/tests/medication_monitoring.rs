@@ -26,9 +26,18 @@ fn qtc_thresholds_are_unverified_settings_and_say_so() {
         monitoring(&check(safety(), &order("methadone", 60.0), &p))
     };
     assert!(at(450).is_empty());
-    assert_eq!(at(451), vec![("qtc_discuss".into(), Severity::Moderate, false)]);
-    assert_eq!(at(500), vec![("qtc_discuss".into(), Severity::Moderate, false)]);
-    assert_eq!(at(501), vec![("qtc_change_treatment".into(), Severity::High, false)]);
+    assert_eq!(
+        at(451),
+        vec![("qtc_discuss".into(), Severity::Moderate, false)]
+    );
+    assert_eq!(
+        at(500),
+        vec![("qtc_discuss".into(), Severity::Moderate, false)]
+    );
+    assert_eq!(
+        at(501),
+        vec![("qtc_change_treatment".into(), Severity::High, false)]
+    );
     // Not a QT-prolonging drug.
     let mut p = patient(vec![]);
     p.latest_qtc_ms = Some(520);
@@ -52,7 +61,10 @@ fn a_level_above_the_range_warns_and_the_latest_level_counts() {
     );
     // Recorded under lithium carbonate's code: the same drug.
     p.levels = vec![level(RxCui::new(42351).unwrap(), 1.5, 1)];
-    assert_eq!(monitoring(&check(safety(), &order("lithium", 900.0), &p)).len(), 1);
+    assert_eq!(
+        monitoring(&check(safety(), &order("lithium", 900.0), &p)).len(),
+        1
+    );
     // An older high level followed by one in range.
     p.levels = vec![level(rx("lithium"), 1.6, 20), level(rx("lithium"), 0.8, 2)];
     assert!(monitoring(&check(safety(), &order("lithium", 900.0), &p)).is_empty());

@@ -115,8 +115,28 @@ fn a_recently_stopped_opioid_counts_as_opioid_use() {
     let r = naltrexone(&p);
     assert!(r.stops_order());
     assert!(r.contraindications[0].text.contains("5 days"));
-    let p = patient(vec![stopped_days_ago("buprenorphine", 7)]);
-    assert!(!naltrexone(&p).stops_order());
+    // From 7 days after buprenorphine or methadone: allowed, with a warning
+    // until 14 days.
+    let r = naltrexone(&patient(vec![stopped_days_ago("buprenorphine", 7)]));
+    assert!(!r.stops_order());
+    assert_eq!(
+        prereq_ids(&r),
+        vec![(
+            "naltrexone_after_long_acting_opioid".into(),
+            Severity::Moderate
+        )]
+    );
+    let r = naltrexone(&patient(vec![stopped_days_ago("methadone", 13)]));
+    assert_eq!(prereq_ids(&r).len(), 1);
+    assert_eq!(
+        naltrexone(&patient(vec![stopped_days_ago("methadone", 14)])),
+        CheckResult::default()
+    );
+    // Short-acting opioids: 7 days is enough.
+    assert_eq!(
+        naltrexone(&patient(vec![stopped_days_ago("oxycodone", 7)])),
+        CheckResult::default()
+    );
 }
 
 fn at(hours_before_start_noon: i64) -> PrimitiveDateTime {

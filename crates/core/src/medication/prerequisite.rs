@@ -21,6 +21,8 @@ pub(crate) const FILE: &str = "content/medications/prerequisites.toml";
 struct RawNaltrexone {
     drug: String,
     opioid_free_days: u32,
+    after_long_acting: Vec<String>,
+    after_long_acting_days: u32,
     source: String,
 }
 
@@ -54,6 +56,9 @@ struct RawFile {
 pub struct Naltrexone {
     pub drug: DrugIdx,
     pub opioid_free_days: u32,
+    /// Opioids after which more opioid-free days may be needed.
+    pub after_long_acting: Vec<DrugIdx>,
+    pub after_long_acting_days: u32,
     pub source: String,
 }
 
@@ -106,6 +111,13 @@ impl Prerequisites {
             "source",
             &f.buprenorphine_induction.source,
         )?;
+        if f.naltrexone.after_long_acting_days < f.naltrexone.opioid_free_days {
+            return Err(ContentError::new(
+                FILE,
+                "naltrexone",
+                "after_long_acting_days is below opioid_free_days",
+            ));
+        }
         if f.naltrexone.opioid_free_days == 0 || f.disulfiram.hours_since_alcohol == 0 {
             return Err(ContentError::new(
                 FILE,
@@ -124,6 +136,13 @@ impl Prerequisites {
             naltrexone: Naltrexone {
                 drug: catalog.resolve(FILE, "naltrexone", &f.naltrexone.drug)?,
                 opioid_free_days: f.naltrexone.opioid_free_days,
+                after_long_acting: f
+                    .naltrexone
+                    .after_long_acting
+                    .iter()
+                    .map(|id| catalog.resolve(FILE, "naltrexone", id))
+                    .collect::<Result<_, _>>()?,
+                after_long_acting_days: f.naltrexone.after_long_acting_days,
                 source: f.naltrexone.source,
             },
             disulfiram: Disulfiram {
@@ -211,6 +230,35 @@ impl Prerequisites {
                     ));
                 } else if let Some(last) = last_use {
                     let days = (order.start - last).whole_days();
+                    let long_acting_stop = others
+                        .iter()
+                        .filter_map(|(d, s)| match s {
+                            MedStatus::Stopped { on } if n.after_long_acting.contains(d) => {
+                                Some((*d, *on))
+                            }
+                            _ => None,
+                        })
+                        .max_by_key(|(_, on)| *on)
+                        .filter(|(_, on)| {
+                            (order.start - *on).whole_days() < i64::from(n.after_long_acting_days)
+                        });
+                    if days >= i64::from(n.opioid_free_days)
+                        && let Some((la, on)) = long_acting_stop
+                    {
+                        out.push(finding(
+                            Severity::Moderate,
+                            "naltrexone_after_long_acting_opioid",
+                            format!(
+                                "{name}: {} was stopped on {on}, {} days before this order starts; after methadone or buprenorphine up to about {} opioid-free days may be needed.",
+                                catalog.drug(la).name,
+                                (order.start - on).whole_days(),
+                                n.after_long_acting_days
+                            ),
+                            "Check for withdrawal before the first dose; if in doubt, do a naloxone challenge.",
+                            &n.source,
+                            true,
+                        ));
+                    }
                     if days < i64::from(n.opioid_free_days) {
                         out.push(finding(
                             Severity::Contraindicated,
