@@ -407,3 +407,22 @@ fn findings_come_back_most_serious_first() {
     );
     assert_eq!(START, medication_common::START);
 }
+
+#[test]
+fn one_drug_listed_twice_is_one_medication() {
+    let p = patient(vec![
+        stopped_days_ago("phenelzine", 30),
+        active("phenelzine"),
+        stopped_days_ago("phenelzine", 3),
+    ]);
+    let r = check(safety(), &order("sertraline", 50.0), &p);
+    assert_eq!(r.contraindications.len(), 1);
+    assert!(!r.contraindications[0].text.contains("was stopped"));
+    let p = patient(vec![
+        stopped_days_ago("phenelzine", 30),
+        stopped_days_ago("phenelzine", 3),
+    ]);
+    let r = check(safety(), &order("sertraline", 50.0), &p);
+    assert_eq!(r.contraindications.len(), 1);
+    assert!(r.contraindications[0].text.contains("3 days before"));
+}

@@ -43,7 +43,7 @@ pub fn check(
         result.not_checked.push(order.drug);
         result.warnings.push(Finding {
             severity: Severity::High,
-            kind: FindingKind::Interaction,
+            kind: FindingKind::NotInCatalog,
             rule_id: "not_in_catalog".into(),
             drugs: Vec::new(),
             text: format!(
@@ -59,10 +59,15 @@ pub fn check(
     let mut others: Vec<Other> = Vec::with_capacity(patient.medications.len());
     for m in &patient.medications {
         match catalog.lookup(m.drug) {
-            Some(d) => others.push(Other {
-                drug: d,
-                status: m.status,
-            }),
+            // One drug listed twice (two codes, or a stopped and a current
+            // entry) is one medication: the entry that counts longest wins.
+            Some(d) => match others.iter_mut().find(|o| o.drug == d) {
+                Some(o) => o.status = longest(o.status, m.status),
+                None => others.push(Other {
+                    drug: d,
+                    status: m.status,
+                }),
+            },
             None => {
                 if !result.not_checked.contains(&m.drug) {
                     result.not_checked.push(m.drug);
@@ -129,4 +134,15 @@ pub fn check(
         .warnings
         .sort_by_key(|f| std::cmp::Reverse(f.severity));
     result
+}
+
+/// Of two statuses of one drug, the one that counts for longer.
+fn longest(a: MedStatus, b: MedStatus) -> MedStatus {
+    match (a, b) {
+        (MedStatus::Active, _) | (_, MedStatus::Active) => MedStatus::Active,
+        (MedStatus::Held, _) | (_, MedStatus::Held) => MedStatus::Held,
+        (MedStatus::Stopped { on: x }, MedStatus::Stopped { on: y }) => {
+            MedStatus::Stopped { on: x.max(y) }
+        }
+    }
 }

@@ -35,6 +35,8 @@ pub enum FindingKind {
     /// A recent result (QTc, serum level) that bears on the order.
     Monitoring,
     TakeHome,
+    /// The ordered drug is not in the catalog: nothing else was checked.
+    NotInCatalog,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
