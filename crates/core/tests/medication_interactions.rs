@@ -426,3 +426,58 @@ fn one_drug_listed_twice_is_one_medication() {
     assert_eq!(r.contraindications.len(), 1);
     assert!(r.contraindications[0].text.contains("3 days before"));
 }
+
+mod properties {
+    use super::medication_common::{START, order, patient, safety};
+    use proptest::prelude::*;
+    use tandem_core::medication::{MedStatus, OtherMedication, Severity, check};
+    use time::Duration;
+
+    fn status() -> impl Strategy<Value = MedStatus> {
+        prop_oneof![
+            Just(MedStatus::Active),
+            Just(MedStatus::Held),
+            (-10i64..60).prop_map(|d| MedStatus::Stopped {
+                on: START - Duration::days(d)
+            }),
+        ]
+    }
+
+    proptest! {
+        /// Any order against any ten medications: findings are split by
+        /// severity, name the ordered drug first, and do not depend on the
+        /// order of the medication list.
+        #[test]
+        fn findings_are_well_formed_and_independent_of_list_order(
+            o in 0usize..83,
+            meds in proptest::collection::vec((0usize..83, status()), 10),
+        ) {
+            let s = safety();
+            let drugs: Vec<_> = s.catalog.drugs().map(|(_, d)| (d.rxcui, d.name.clone())).collect();
+            let mut ord = order("sertraline", 50.0);
+            ord.drug = drugs[o].0;
+            let list: Vec<OtherMedication> = meds
+                .iter()
+                .map(|(i, st)| OtherMedication { drug: drugs[*i].0, status: *st })
+                .collect();
+            let mut p = patient(list.clone());
+            let r = check(s, &ord, &p);
+            prop_assert!(r.contraindications.iter().all(|f| f.severity == Severity::Contraindicated));
+            prop_assert!(r.warnings.iter().all(|f| f.severity != Severity::Contraindicated));
+            for f in r.all() {
+                prop_assert!(f.drugs.is_empty() || f.drugs[0] == drugs[o].1);
+                prop_assert!(!f.text.is_empty() && !f.advice.is_empty() && !f.source.is_empty());
+            }
+            let mut reversed = list;
+            reversed.reverse();
+            p.medications = reversed;
+            let r2 = check(s, &ord, &p);
+            let key = |r: &tandem_core::medication::CheckResult| {
+                let mut v: Vec<_> = r.all().map(|f| (f.rule_id.clone(), f.drugs.clone())).collect();
+                v.sort();
+                v
+            };
+            prop_assert_eq!(key(&r), key(&r2));
+        }
+    }
+}

@@ -400,3 +400,36 @@ impl DrugSet {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rxcuis_are_positive_digits() {
+        assert_eq!("36437".parse::<RxCui>().map(RxCui::get), Ok(36437));
+        for bad in ["", "0", "036437", "-5", "36 437", "3.5", "99999999999"] {
+            assert!(bad.parse::<RxCui>().is_err(), "{bad:?}");
+        }
+        assert!(RxCui::new(0).is_none());
+    }
+
+    #[test]
+    fn a_drug_set_holds_exactly_its_members() {
+        let mut s = DrugSet::with_capacity(130);
+        assert!(s.is_empty());
+        for i in [0, 63, 64, 129] {
+            s.insert(DrugIdx(i));
+        }
+        assert_eq!(
+            s.iter().map(DrugIdx::index).collect::<Vec<_>>(),
+            vec![0, 63, 64, 129]
+        );
+        assert!(!s.contains(DrugIdx(1)));
+        s.remove(DrugIdx(64));
+        assert!(!s.contains(DrugIdx(64)));
+        // Out of range: ignored, never a panic.
+        s.insert(DrugIdx(10_000));
+        assert!(!s.contains(DrugIdx(10_000)));
+    }
+}
