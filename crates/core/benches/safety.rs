@@ -16,6 +16,10 @@
 //!
 //! Measurement is kept short (at most 2 s per case) because the machine is
 //! shared with other builds.
+//!
+//! Medians on a shared 2-core machine: one check 2.1 µs on the shipped
+//! content, 4.7–5.5 µs on the scaled set; reading and indexing all the
+//! shipped files 0.66 ms (once, at start-up).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
