@@ -10,3 +10,32 @@ pub static TRAJECTORY: &str = include_str!("../../../content/measurement/traject
 /// Programs, their levels of care and intake screening packets
 /// (`content/intake/programs.toml`).
 pub static PROGRAMS: &str = include_str!("../../../content/intake/programs.toml");
+
+/// The medication catalog by RxNorm ingredient code
+/// (`content/medications/catalog.toml`).
+pub static MEDICATION_CATALOG: &str = include_str!("../../../content/medications/catalog.toml");
+
+/// Drug–drug interaction rules and the duplicate-therapy classes
+/// (`content/medications/interactions.toml`).
+pub static MEDICATION_INTERACTIONS: &str =
+    include_str!("../../../content/medications/interactions.toml");
+
+/// Dose limits (`content/medications/dose_limits.toml`).
+pub static MEDICATION_DOSE_LIMITS: &str =
+    include_str!("../../../content/medications/dose_limits.toml");
+
+/// Prerequisites of medications for opioid and alcohol use disorder
+/// (`content/medications/prerequisites.toml`).
+pub static MEDICATION_PREREQUISITES: &str =
+    include_str!("../../../content/medications/prerequisites.toml");
+
+/// Take-home methadone ceilings and criteria (`content/medications/take_home.toml`).
+pub static MEDICATION_TAKE_HOME: &str = include_str!("../../../content/medications/take_home.toml");
+
+/// Clinic settings for medication safety, marked verified or not
+/// (`content/medications/settings.toml`).
+pub static MEDICATION_SETTINGS: &str = include_str!("../../../content/medications/settings.toml");
+
+/// The verified RxNorm ingredient list the catalog's codes are checked
+/// against (`content/medications/rxnorm-verified.csv`).
+pub static RXNORM_VERIFIED: &str = include_str!("../../../content/medications/rxnorm-verified.csv");

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod instrument;
 pub mod level_of_care;
 pub mod measure;
+pub mod medication;
 pub mod mrn;
 pub mod patient;
 pub mod program;

@@ -1,0 +1,153 @@
+//! The shipped medication content: it loads, every code is in the verified
+//! RxNorm list, and every rule names a source.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod medication_common;
+
+use medication_common::{TEXTS, safety};
+use std::collections::HashMap;
+use tandem_core::medication::MedicationSafety;
+
+#[test]
+fn the_shipped_content_loads() {
+    let s = safety();
+    assert_eq!(s.catalog.len(), 83);
+    assert!(s.interactions.rules().len() >= 30);
+}
+
+/// (rxcui → name) from the verified list, read with a CSV reader so the one
+/// quoted field is read as the list means it.
+fn verified_list() -> HashMap<u32, String> {
+    let mut r = csv::Reader::from_reader(tandem_content::RXNORM_VERIFIED.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["name", "rxcui", "tty", "sources", "confidence"]
+    );
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[1].parse::<u32>().unwrap(), rec[0].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_catalog_code_is_in_the_verified_rxnorm_list() {
+    let list = verified_list();
+    assert_eq!(list.len(), 86);
+    let mut seen = 0;
+    for (_, d) in safety().catalog.drugs() {
+        let listed = list
+            .get(&d.rxcui.get())
+            .unwrap_or_else(|| panic!("{}: RxCUI {} is not in the verified list", d.id, d.rxcui));
+        assert!(
+            listed.to_lowercase().starts_with(&d.name.to_lowercase()),
+            "{}: RxCUI {} is {listed:?} in the verified list",
+            d.id,
+            d.rxcui
+        );
+        assert!(
+            d.rxcui_source.contains(listed.as_str()),
+            "{}: source names its row",
+            d.id
+        );
+        seen += 1;
+        for a in &d.aliases {
+            let listed = list.get(&a.rxcui.get()).unwrap_or_else(|| {
+                panic!("{}: alias {} is not in the verified list", d.id, a.rxcui)
+            });
+            assert_eq!(listed, &a.name, "{}: alias {}", d.id, a.rxcui);
+            seen += 1;
+        }
+    }
+    // The whole list is in the catalog.
+    assert_eq!(seen, list.len());
+}
+
+#[test]
+fn other_forms_of_an_ingredient_are_the_same_drug() {
+    let c = &safety().catalog;
+    let code = |n| tandem_core::medication::RxCui::new(n).unwrap();
+    let valproate = c.lookup(code(40254)).unwrap();
+    assert_eq!(c.lookup(code(11118)), Some(valproate));
+    assert_eq!(c.lookup(code(266856)), Some(valproate));
+    let lithium = c.lookup(code(6448)).unwrap();
+    assert_eq!(c.lookup(code(42351)), Some(lithium));
+    assert_eq!(c.drug(lithium).name, "lithium");
+}
+
+#[test]
+fn every_rule_names_a_reference_row_and_a_source() {
+    for r in safety().interactions.rules() {
+        assert!(r.source.contains("REFERENCE §"), "{}: {}", r.id, r.source);
+        if !r.verified {
+            assert!(r.source.contains("UNCONFIRMED"), "{}", r.id);
+        }
+    }
+}
+
+#[test]
+fn unconfirmed_settings_ship_unverified() {
+    let s = safety();
+    assert!(s.settings.settings.iter().all(|x| !x.verified));
+    assert!(s.settings.enable_unverified_rules.is_empty());
+}
+
+#[test]
+fn a_bad_file_is_refused_naming_the_file_and_row() {
+    let bad = TEXTS.interactions.replace(
+        "drugs = [\"clozapine\"] }\nb = { drugs = [\"fluvoxamine\"] }",
+        "drugs = [\"clozapin\"] }\nb = { drugs = [\"fluvoxamine\"] }",
+    );
+    assert_ne!(bad, TEXTS.interactions);
+    let mut t = TEXTS;
+    t.interactions = &bad;
+    let e = MedicationSafety::parse(&t).unwrap_err();
+    assert_eq!(e.file, "content/medications/interactions.toml");
+    assert_eq!(e.row, "clozapine_fluvoxamine");
+    assert!(e.problem.contains("clozapin"), "{e}");
+
+    // A class no catalog drug has makes a rule that can never fire.
+    let bad = TEXTS.interactions.replace(
+        "b = { classes = [\"thiazide\"] }",
+        "b = { classes = [\"triptan\"] }",
+    );
+    t.interactions = &bad;
+    let e = MedicationSafety::parse(&t).unwrap_err();
+    assert_eq!(e.row, "lithium_thiazide");
+    assert!(e.problem.contains("matches no drug"), "{e}");
+
+    // An unknown field is refused.
+    let bad = TEXTS
+        .catalog
+        .replacen("class = \"ssri\"", "class = \"ssri\"\ncolour = \"blue\"", 1);
+    t = TEXTS;
+    t.catalog = &bad;
+    let e = MedicationSafety::parse(&t).unwrap_err();
+    assert_eq!(e.file, "content/medications/catalog.toml");
+    assert!(e.problem.contains("colour"), "{e}");
+
+    // A code used twice.
+    let bad = TEXTS.catalog.replacen("rxcui = 4493", "rxcui = 36437", 1);
+    t.catalog = &bad;
+    let e = MedicationSafety::parse(&t).unwrap_err();
+    assert_eq!(e.row, "fluoxetine");
+
+    // A missing setting.
+    let bad = TEXTS
+        .settings
+        .replace("id = \"qtc_discuss_ms\"", "id = \"qtc_discuss\"");
+    t = TEXTS;
+    t.settings = &bad;
+    assert!(MedicationSafety::parse(&t).is_err());
+
+    // Enabling a rule that does not exist.
+    let bad = TEXTS.settings.replace(
+        "enable_unverified_rules = []",
+        "enable_unverified_rules = [\"no_such_rule\"]",
+    );
+    t.settings = &bad;
+    let e = MedicationSafety::parse(&t).unwrap_err();
+    assert_eq!(e.row, "no_such_rule");
+}
