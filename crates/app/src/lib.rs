@@ -9,6 +9,7 @@ mod audit_log;
 mod auth;
 mod care_team;
 mod error;
+mod intake;
 mod measurement;
 mod patients;
 mod practitioners;
@@ -21,6 +22,10 @@ pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
 pub use error::{AppError, Forbidden, Result};
+pub use intake::{
+    Choice, DecidedPathway, DecisionRecord, DecisionRequest, Intake, LastUseRecord, Packet,
+    PacketItem, PacketResult, StoredAssessment,
+};
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
@@ -66,6 +71,12 @@ pub struct Settings {
     /// Programs, levels of care and intake packets, as the text of a
     /// programs file; `None` uses the shipped `content/intake/programs.toml`.
     pub programs: Option<String>,
+    /// ASAM dimension names and level-of-care suggestion rules, as the text
+    /// of a file; `None` uses the shipped `content/intake/asam.toml`.
+    pub asam_rules: Option<String>,
+    /// Pathway recommendation rules, as the text of a file; `None` uses the
+    /// shipped `content/intake/pathway.toml`.
+    pub pathway_rules: Option<String>,
 }
 
 impl Default for Settings {
@@ -80,6 +91,8 @@ impl Default for Settings {
             trajectory: None,
             band_models: BTreeMap::new(),
             programs: None,
+            asam_rules: None,
+            pathway_rules: None,
         }
     }
 }
@@ -120,6 +133,7 @@ pub struct App {
     instruments: Arc<Library>,
     trajectory: Arc<TrajectoryRules>,
     programs: Arc<Programs>,
+    intake: Arc<intake::IntakeRules>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -171,7 +185,9 @@ impl App {
             .unwrap_or(tandem_content::PROGRAMS);
         let programs = Programs::parse(programs_text, |i| instruments.get(i).is_some())
             .map_err(|e| AppError::Configuration(format!("programs file: {e}")))?;
+        let intake = intake::IntakeRules::load(&settings, &instruments)?;
         let app = App {
+            intake: Arc::new(intake),
             trajectory: Arc::new(trajectory),
             programs: Arc::new(programs),
             store,

@@ -10,3 +10,10 @@ pub static TRAJECTORY: &str = include_str!("../../../content/measurement/traject
 /// Programs, their levels of care and intake screening packets
 /// (`content/intake/programs.toml`).
 pub static PROGRAMS: &str = include_str!("../../../content/intake/programs.toml");
+
+/// ASAM dimension names and the level-of-care suggestion rules
+/// (`content/intake/asam.toml`).
+pub static ASAM: &str = include_str!("../../../content/intake/asam.toml");
+
+/// The pathway recommendation rules (`content/intake/pathway.toml`).
+pub static PATHWAY: &str = include_str!("../../../content/intake/pathway.toml");

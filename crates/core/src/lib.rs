@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod asam;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -15,6 +17,7 @@ pub mod instrument;
 pub mod level_of_care;
 pub mod measure;
 pub mod mrn;
+pub mod pathway;
 pub mod patient;
 pub mod program;
 pub mod role;
