@@ -86,6 +86,7 @@ pub struct StoredAssessment {
 /// Everything the intake page shows.
 #[derive(Clone, Debug)]
 pub struct Intake {
+    pub patient: Patient,
     pub packet: Packet,
     /// The latest assessment; editable while it has no decision.
     pub current: Option<StoredAssessment>,
@@ -372,6 +373,7 @@ impl App {
         audit::append(&mut tx, rec).await?;
         tx.commit().await?;
         Ok(Intake {
+            patient: p,
             packet,
             current,
             recommendation,
