@@ -300,7 +300,7 @@ async fn the_page_shows_the_packet_and_the_recommendation(db: TestDb) {
     assert!(rec.contains("Because: active flag: Suicide risk"));
     assert!(rec.contains("Because: PHQ-9: Moderately severe"));
     assert!(rec.contains("Source: PHQ-9 bands 15-19 and 20-27"));
-    assert!(rec.contains("the pathway is a clinic default"));
+    assert!(rec.contains("what follows from it: clinic default"));
     assert!(rec.contains("Save the assessment to decide on the pathway."));
 
     // A program picked while not enrolled changes the packet shown.
