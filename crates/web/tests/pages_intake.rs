@@ -327,6 +327,7 @@ async fn posting_the_forms(db: TestDb) {
             &c,
             form(&[
                 ("csrf", &csrf),
+                ("program", "co_occurring"),
                 ("assessment", ""),
                 ("presenting_problems", "Low mood & poor sleep since July"),
                 ("su1_substance", "opioid_heroin"),
@@ -349,11 +350,13 @@ async fn posting_the_forms(db: TestDb) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         r.header("location"),
-        format!("/patients/{p}/intake?saved=assessment#assessment")
+        format!("/patients/{p}/intake?saved=assessment&program=co_occurring#assessment"),
+        "the program picked on the page is kept"
     );
     let page = e.get(&r.header("location"), &c).await;
     let b = decoded(&page.body);
     assert!(b.contains("Assessment saved."));
+    assert!(b.contains("<option value=\"co_occurring\" selected>"));
     assert!(b.contains("Low mood & poor sleep since July"));
     assert!(b.contains("value=\"2026-11-20\""));
     assert!(b.contains("id=\"packet-pcl5\""), "trauma adds the PCL-5");

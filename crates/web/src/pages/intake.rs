@@ -168,6 +168,8 @@ struct IntakePage {
     mrn: String,
     notice: Option<&'static str>,
     program_name: String,
+    /// The program picked on the page, carried through the forms.
+    program_id: String,
     enrolled: bool,
     programs: Vec<Opt>,
     packet: Vec<PacketRow>,
@@ -501,6 +503,11 @@ fn render(
         mrn: i.patient.mrn.to_string(),
         notice,
         program_name: i.packet.program.name.clone(),
+        program_id: if i.packet.enrolled {
+            String::new()
+        } else {
+            i.packet.program.id.clone()
+        },
         enrolled: i.packet.enrolled,
         programs,
         packet: i
@@ -685,8 +692,27 @@ fn assessment_input(f: &Fields) -> AssessmentInput {
     }
 }
 
-fn saved(pid: PatientId, what: &str, anchor: &str) -> Response {
-    Redirect::to(&format!("/patients/{pid}/intake?saved={what}#{anchor}")).into_response()
+/// Back to the page after a save, keeping the program picked there.
+fn saved(pid: PatientId, f: &Fields, what: &str, anchor: &str) -> Response {
+    let program = f.get("program");
+    let pick = if !program.is_empty()
+        && program
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        format!("&program={program}")
+    } else {
+        String::new()
+    };
+    Redirect::to(&format!(
+        "/patients/{pid}/intake?saved={what}{pick}#{anchor}"
+    ))
+    .into_response()
+}
+
+/// The program picked on the page, if any.
+fn picked(f: &Fields) -> Option<&str> {
+    Some(f.get("program")).filter(|p| !p.is_empty())
 }
 
 pub async fn save_assessment(
@@ -707,9 +733,9 @@ pub async fn save_assessment(
         .save_assessment(&auth.caller, pid, editing, &input)
         .await
     {
-        Ok(_) => Ok(saved(pid, "assessment", "assessment")),
+        Ok(_) => Ok(saved(pid, &f, "assessment", "assessment")),
         Err(AppError::Invalid(errors)) => {
-            let i = s.app.intake(&auth.caller, pid, None).await?;
+            let i = s.app.intake(&auth.caller, pid, picked(&f)).await?;
             render(
                 &s,
                 &auth,
@@ -748,9 +774,9 @@ pub async fn save_asam(
         }),
     };
     match s.app.save_asam(&auth.caller, pid, assessment, &input).await {
-        Ok(_) => Ok(saved(pid, "asam", "asam")),
+        Ok(_) => Ok(saved(pid, &f, "asam", "asam")),
         Err(AppError::Invalid(errors)) => {
-            let i = s.app.intake(&auth.caller, pid, None).await?;
+            let i = s.app.intake(&auth.caller, pid, picked(&f)).await?;
             render(
                 &s,
                 &auth,
@@ -802,9 +828,9 @@ pub async fn decide(
         choice,
     };
     match s.app.decide_pathway(&auth.caller, pid, &req).await {
-        Ok(_) => Ok(saved(pid, "decision", "recommendation")),
+        Ok(_) => Ok(saved(pid, &f, "decision", "recommendation")),
         Err(AppError::Invalid(errors)) => {
-            let i = s.app.intake(&auth.caller, pid, None).await?;
+            let i = s.app.intake(&auth.caller, pid, picked(&f)).await?;
             render(
                 &s,
                 &auth,
