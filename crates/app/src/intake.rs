@@ -404,6 +404,8 @@ impl App {
         let body = json(&a)?;
         let now = self.now();
         let org = self.org;
+        // Two clinicians saving at once must not both open a new assessment.
+        tandem_store::patients::lock(&mut tx, org, patient).await?;
         let latest = assessments::latest(&mut tx, org, patient).await?;
         let (id, what) = match editing {
             Some(id) => {
@@ -556,6 +558,9 @@ impl App {
             .begin_for_patient(caller, patient, PatientAction::WriteChart, "pathway.decide")
             .await?;
         let org = self.org;
+        // The recommendation is read again below; a measure recorded
+        // meanwhile must wait for the decision, not slip in between.
+        tandem_store::patients::lock(&mut tx, org, patient).await?;
         let latest = assessments::latest(&mut tx, org, patient).await?;
         let row = match latest {
             Some(r) if r.id == req.assessment => r,
