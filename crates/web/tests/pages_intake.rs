@@ -495,6 +495,35 @@ async fn bad_forms_store_nothing(db: TestDb) {
     let page = e.get(&format!("/patients/{p}/intake"), &c).await;
     let aid = open_assessment(&page.body);
     assert!(page.body.contains("pathway-therapy"));
+
+    // A rating out of range: 422 at that dimension, the others kept.
+    let r = e
+        .post(
+            &format!("/patients/{p}/intake/asam"),
+            &c,
+            form(&[
+                ("csrf", &csrf),
+                ("assessment", &aid),
+                ("asam_d1", "1"),
+                ("asam_d2", "7"),
+                ("asam_d3", "2"),
+                ("asam_d4", "0"),
+                ("asam_d5", "1"),
+                ("asam_d6", "0"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let d2 = near(&r.body, "asam_d2", "</fieldset>");
+    assert!(
+        d2.contains("A rating is a whole number from 0 to 4."),
+        "{d2}"
+    );
+    let d3 = near(&r.body, "asam_d3", "</fieldset>");
+    assert!(d3.contains("value=\"2\" checked"), "{d3}");
+    let stored = e.app.intake(&dr, p, None).await.unwrap();
+    assert!(stored.current.unwrap().asam.is_none());
+    assert!(stored.suggestion.is_none());
     let r = e
         .post(
             &format!("/patients/{p}/intake/decision"),
