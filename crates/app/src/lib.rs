@@ -10,6 +10,7 @@ mod auth;
 mod care_team;
 mod education;
 mod error;
+mod intake;
 mod measurement;
 mod patients;
 mod practitioners;
@@ -23,6 +24,10 @@ pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
 pub use education::{ChosenLeaflet, PatientEducation};
 pub use error::{AppError, Forbidden, Result};
+pub use intake::{
+    Choice, DecidedPathway, DecisionRecord, DecisionRequest, Intake, LastUseRecord, Packet,
+    PacketItem, PacketResult, StoredAssessment,
+};
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
@@ -69,6 +74,12 @@ pub struct Settings {
     /// Programs, levels of care and intake packets, as the text of a
     /// programs file; `None` uses the shipped `content/intake/programs.toml`.
     pub programs: Option<String>,
+    /// ASAM dimension names and level-of-care suggestion rules, as the text
+    /// of a file; `None` uses the shipped `content/intake/asam.toml`.
+    pub asam_rules: Option<String>,
+    /// Pathway recommendation rules, as the text of a file; `None` uses the
+    /// shipped `content/intake/pathway.toml`.
+    pub pathway_rules: Option<String>,
 }
 
 impl Default for Settings {
@@ -83,6 +94,8 @@ impl Default for Settings {
             trajectory: None,
             band_models: BTreeMap::new(),
             programs: None,
+            asam_rules: None,
+            pathway_rules: None,
         }
     }
 }
@@ -124,6 +137,7 @@ pub struct App {
     trajectory: Arc<TrajectoryRules>,
     programs: Arc<Programs>,
     education: Arc<tandem_core::education::Library>,
+    intake: Arc<intake::IntakeRules>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -178,8 +192,10 @@ impl App {
         let education =
             tandem_core::education::Library::from_files(tandem_content::EDUCATION.iter().copied())
                 .map_err(|e| AppError::Configuration(format!("education leaflet {e}")))?;
+        let intake = intake::IntakeRules::load(&settings, &instruments)?;
         let app = App {
             education: Arc::new(education),
+            intake: Arc::new(intake),
             trajectory: Arc::new(trajectory),
             programs: Arc::new(programs),
             store,

@@ -14,6 +14,9 @@ fn migrate(env: &[(&str, &str)]) -> (bool, String) {
         "TANDEM_DATABASE_URL",
         "TANDEM_BAND_MODELS",
         "TANDEM_MEASUREMENT_RULES",
+        "TANDEM_PROGRAMS",
+        "TANDEM_ASAM_RULES",
+        "TANDEM_PATHWAY_RULES",
         "RUST_BACKTRACE",
     ] {
         c.env_remove(var);
@@ -73,4 +76,55 @@ fn a_measurement_rules_file_replaces_the_shipped_one_or_stops_the_start() {
         out.contains("bad.toml") && out.contains("response_drop_percent"),
         "{out}"
     );
+}
+
+#[test]
+fn a_programs_file_replaces_the_shipped_one_or_stops_the_start() {
+    let dir = tandem_testkit::TempDir::new("programs");
+    let shipped = include_str!("../../../content/intake/programs.toml");
+    let good = dir.0.join("programs.toml");
+    std::fs::write(
+        &good,
+        shipped.replace(
+            "name = \"Adult mental health\"",
+            "name = \"Adult counselling\"",
+        ),
+    )
+    .unwrap();
+    let (ok, out) = migrate(&[("TANDEM_PROGRAMS", good.to_str().unwrap())]);
+    assert!(ok, "{out}");
+    // A packet naming an instrument the library does not have.
+    let bad = dir.0.join("bad-programs.toml");
+    std::fs::write(&bad, shipped.replacen("\"gad7\"", "\"gad-77\"", 1)).unwrap();
+    let (ok, out) = migrate(&[("TANDEM_PROGRAMS", bad.to_str().unwrap())]);
+    assert!(!ok);
+    assert!(
+        out.contains("TANDEM_PROGRAMS")
+            && out.contains("bad-programs.toml")
+            && out.contains("gad-77"),
+        "{out}"
+    );
+    let (ok, out) = migrate(&[("TANDEM_PROGRAMS", "/nonexistent/programs.toml")]);
+    assert!(!ok);
+    assert!(out.contains("cannot read"), "{out}");
+}
+
+#[test]
+fn intake_rule_files_are_checked_when_given() {
+    let dir = tandem_testkit::TempDir::new("intake-rules");
+    let asam = include_str!("../../../content/intake/asam.toml");
+    let bad = dir.0.join("asam.toml");
+    std::fs::write(
+        &bad,
+        asam.replace("asam_level = \"2.1\"", "asam_level = \"9\""),
+    )
+    .unwrap();
+    let (ok, out) = migrate(&[("TANDEM_ASAM_RULES", bad.to_str().unwrap())]);
+    assert!(!ok);
+    assert!(out.contains("TANDEM_ASAM_RULES"), "{out}");
+    let pathway = include_str!("../../../content/intake/pathway.toml");
+    let good = dir.0.join("pathway.toml");
+    std::fs::write(&good, pathway).unwrap();
+    let (ok, out) = migrate(&[("TANDEM_PATHWAY_RULES", good.to_str().unwrap())]);
+    assert!(ok, "{out}");
 }

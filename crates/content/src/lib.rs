@@ -39,3 +39,9 @@ pub static MEDICATION_SETTINGS: &str = include_str!("../../../content/medication
 /// The verified RxNorm ingredient list the catalog's codes are checked
 /// against (`content/medications/rxnorm-verified.csv`).
 pub static RXNORM_VERIFIED: &str = include_str!("../../../content/medications/rxnorm-verified.csv");
+/// ASAM dimension names and the level-of-care suggestion rules
+/// (`content/intake/asam.toml`).
+pub static ASAM: &str = include_str!("../../../content/intake/asam.toml");
+
+/// The pathway recommendation rules (`content/intake/pathway.toml`).
+pub static PATHWAY: &str = include_str!("../../../content/intake/pathway.toml");

@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod asam;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -17,6 +19,7 @@ pub mod level_of_care;
 pub mod measure;
 pub mod medication;
 pub mod mrn;
+pub mod pathway;
 pub mod patient;
 pub mod program;
 pub mod readability;

@@ -11,6 +11,7 @@
 //! its default `synchronous_commit=on`.
 #![forbid(unsafe_code)]
 
+pub mod assessments;
 pub mod audit;
 pub mod bulk;
 pub mod care_team;

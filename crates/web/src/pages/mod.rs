@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod education;
+mod intake;
 mod measures;
 mod notifications;
 mod patients;
@@ -42,6 +43,13 @@ pub fn routes() -> Router<AppState> {
             "/patients/{id}/measures/{instrument}",
             get(measures::entry_form).post(measures::record),
         )
+        .route("/patients/{id}/intake", get(intake::page))
+        .route(
+            "/patients/{id}/intake/assessment",
+            post(intake::save_assessment),
+        )
+        .route("/patients/{id}/intake/asam", post(intake::save_asam))
+        .route("/patients/{id}/intake/decision", post(intake::decide))
         .route(
             "/patients/{id}/flags/{flag}/acknowledge",
             post(measures::acknowledge),
