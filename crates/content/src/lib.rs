@@ -10,3 +10,7 @@ pub static TRAJECTORY: &str = include_str!("../../../content/measurement/traject
 /// Programs, their levels of care and intake screening packets
 /// (`content/intake/programs.toml`).
 pub static PROGRAMS: &str = include_str!("../../../content/intake/programs.toml");
+
+/// The ICD-10-CM diagnoses Tandem records, with their categories and sources
+/// (`content/diagnoses/icd10cm.toml`).
+pub static DIAGNOSES: &str = include_str!("../../../content/diagnoses/icd10cm.toml");
