@@ -8,6 +8,8 @@ mod accounts;
 mod audit_log;
 mod auth;
 mod care_team;
+mod diagnoses;
+mod episodes_of_care;
 mod error;
 mod measurement;
 mod patients;
@@ -20,6 +22,8 @@ pub mod synthetic;
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
+pub use diagnoses::{Diagnoses, DiagnosisChange};
+pub use episodes_of_care::CareSummary;
 pub use error::{AppError, Forbidden, Result};
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
 pub use patients::{Chart, PatientPage};
@@ -27,6 +31,8 @@ pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
 pub use tandem_store::audit::Filter as AuditFilter;
 pub use tandem_store::care_team::Member;
+pub use tandem_store::conditions::Condition;
+pub use tandem_store::episodes::{EpisodeOfCare, LevelChange};
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
@@ -39,6 +45,7 @@ use std::sync::{Arc, Mutex};
 use tandem_core::audit::{AuditRecord, Channel, Outcome};
 use tandem_core::auth::{LoginThrottle, SessionPolicy};
 use tandem_core::clock::Clock;
+use tandem_core::diagnosis::DiagnosisList;
 use tandem_core::entropy::Entropy;
 use tandem_core::ids::{DEFAULT_ORG, OrgId, PatientId, UserId};
 use tandem_core::instrument::Library;
@@ -120,6 +127,7 @@ pub struct App {
     instruments: Arc<Library>,
     trajectory: Arc<TrajectoryRules>,
     programs: Arc<Programs>,
+    diagnoses: Arc<DiagnosisList>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -171,8 +179,11 @@ impl App {
             .unwrap_or(tandem_content::PROGRAMS);
         let programs = Programs::parse(programs_text, |i| instruments.get(i).is_some())
             .map_err(|e| AppError::Configuration(format!("programs file: {e}")))?;
+        let diagnoses = DiagnosisList::parse(tandem_content::DIAGNOSES)
+            .map_err(|e| AppError::Configuration(format!("content/diagnoses/icd10cm.toml: {e}")))?;
         let app = App {
             trajectory: Arc::new(trajectory),
+            diagnoses: Arc::new(diagnoses),
             programs: Arc::new(programs),
             store,
             clock,

@@ -165,8 +165,21 @@ async fn with_transitions(tx: &mut Tx, org: OrgId, r: EpisodeRow) -> Result<Epis
 }
 
 /// The changes of level of one episode, oldest first.
-pub async fn transitions_of(tx: &mut Tx, org: OrgId, episode: EpisodeId) -> Result<Vec<LevelChange>> {
-    type Row = (Uuid, Uuid, Date, String, String, String, Uuid, OffsetDateTime);
+pub async fn transitions_of(
+    tx: &mut Tx,
+    org: OrgId,
+    episode: EpisodeId,
+) -> Result<Vec<LevelChange>> {
+    type Row = (
+        Uuid,
+        Uuid,
+        Date,
+        String,
+        String,
+        String,
+        Uuid,
+        OffsetDateTime,
+    );
     let rows: Vec<Row> = on_tx!(tx, c => {
         sqlx::query_as(
             "SELECT id, episode_id, on_date, from_level, to_level, reason, recorded_by, recorded_at \
@@ -203,8 +216,15 @@ pub async fn get_of_care(tx: &mut Tx, org: OrgId, id: EpisodeId) -> Result<Optio
 }
 
 /// The patient's open episode with its program, level and changes of level.
-pub async fn open_of_care(tx: &mut Tx, org: OrgId, patient: PatientId) -> Result<Option<EpisodeOfCare>> {
-    Ok(of_patient(tx, org, patient, Some(true)).await?.into_iter().next())
+pub async fn open_of_care(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+) -> Result<Option<EpisodeOfCare>> {
+    Ok(of_patient(tx, org, patient, Some(true))
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// A patient's episodes, newest first; `open` filters by whether they have ended.
@@ -264,7 +284,12 @@ pub async fn enrol(
 }
 
 /// Records a change of level and moves the episode to it.
-pub async fn change_level(tx: &mut Tx, org: OrgId, patient: PatientId, t: &LevelChange) -> Result<()> {
+pub async fn change_level(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+    t: &LevelChange,
+) -> Result<()> {
     on_tx!(tx, c => {
         sqlx::query(
             "INSERT INTO episode_transitions (org_id, id, episode_id, patient_id, on_date, from_level, to_level, \
@@ -315,7 +340,12 @@ pub async fn clear_derived(tx: &mut Tx, org: OrgId, patient: PatientId) -> Resul
 
 /// Moves a registry row's episode start (an enrolment dated before the
 /// first measure).
-pub async fn sync_registry_start(tx: &mut Tx, org: OrgId, patient: PatientId, start: Date) -> Result<()> {
+pub async fn sync_registry_start(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+    start: Date,
+) -> Result<()> {
     on_tx!(tx, c => {
         sqlx::query("UPDATE patient_status SET episode_start = $3 WHERE org_id = $1 AND patient_id = $2")
             .bind(org.0).bind(patient.0).bind(start).execute(c).await?;
