@@ -148,7 +148,9 @@ fn icd_param(v: &str) -> Result<String, Outcome> {
     }
     let code = tandem_core::diagnosis::normalize_code(code);
     if code.is_empty() || code.contains(',') {
-        let msg = format!("code must be one ICD-10-CM code, as system|code or the code alone (got {v:?})");
+        let msg = format!(
+            "code must be one ICD-10-CM code, as system|code or the code alone (got {v:?})"
+        );
         return Err(err(400, IssueCode::Invalid, msg, None));
     }
     Ok(code)
