@@ -96,8 +96,12 @@ impl Fields {
             .map_or("", |(_, v)| v.as_str())
     }
 
-    pub fn error(&self, name: &str) -> Option<&str> {
-        self.errors.as_ref().and_then(|e| e.for_field(name))
+    /// The field's message as a sentence.
+    pub fn error(&self, name: &str) -> Option<String> {
+        self.errors
+            .as_ref()
+            .and_then(|e| e.for_field(name))
+            .map(sentence)
     }
 
     pub fn is(&self, name: &str, value: &str) -> bool {
@@ -126,6 +130,17 @@ pub struct DxSection {
     pub refused: &'static str,
     /// The open episode has a program: enrolling again is not offered.
     pub enrolled: bool,
+}
+
+fn sentence(m: &str) -> String {
+    let mut c = m.chars();
+    match c.next() {
+        Some(f) => {
+            let s: String = f.to_uppercase().chain(c).collect();
+            if s.ends_with('.') { s } else { s + "." }
+        }
+        None => String::new(),
+    }
 }
 
 fn program_name(s: &AppState, id: &str) -> String {
@@ -562,5 +577,12 @@ mod tests {
         assert_eq!(code_of("F33.1 — Major depressive disorder"), "F33.1");
         assert_eq!(code_of("  f41.1 "), "f41.1");
         assert_eq!(code_of(""), "");
+    }
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(sentence("give the date"), "Give the date.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence(""), "");
     }
 }
