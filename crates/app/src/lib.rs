@@ -8,7 +8,9 @@ mod accounts;
 mod audit_log;
 mod auth;
 mod care_team;
+mod diagnoses;
 mod education;
+mod episodes_of_care;
 mod error;
 mod intake;
 mod measurement;
@@ -22,7 +24,9 @@ pub mod synthetic;
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
+pub use diagnoses::{Diagnoses, DiagnosisChange};
 pub use education::{ChosenLeaflet, PatientEducation};
+pub use episodes_of_care::CareSummary;
 pub use error::{AppError, Forbidden, Result};
 pub use intake::{
     Choice, DecidedPathway, DecisionRecord, DecisionRequest, Intake, LastUseRecord, Packet,
@@ -34,7 +38,9 @@ pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
 pub use tandem_store::audit::Filter as AuditFilter;
 pub use tandem_store::care_team::Member;
+pub use tandem_store::conditions::Condition;
 pub use tandem_store::education::Given as EducationGiven;
+pub use tandem_store::episodes::{EpisodeOfCare, LevelChange};
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
@@ -47,6 +53,7 @@ use std::sync::{Arc, Mutex};
 use tandem_core::audit::{AuditRecord, Channel, Outcome};
 use tandem_core::auth::{LoginThrottle, SessionPolicy};
 use tandem_core::clock::Clock;
+use tandem_core::diagnosis::DiagnosisList;
 use tandem_core::entropy::Entropy;
 use tandem_core::ids::{DEFAULT_ORG, OrgId, PatientId, UserId};
 use tandem_core::instrument::Library;
@@ -138,6 +145,7 @@ pub struct App {
     programs: Arc<Programs>,
     education: Arc<tandem_core::education::Library>,
     intake: Arc<intake::IntakeRules>,
+    diagnoses: Arc<DiagnosisList>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -193,10 +201,13 @@ impl App {
             tandem_core::education::Library::from_files(tandem_content::EDUCATION.iter().copied())
                 .map_err(|e| AppError::Configuration(format!("education leaflet {e}")))?;
         let intake = intake::IntakeRules::load(&settings, &instruments)?;
+        let diagnoses = DiagnosisList::parse(tandem_content::DIAGNOSES)
+            .map_err(|e| AppError::Configuration(format!("content/diagnoses/icd10cm.toml: {e}")))?;
         let app = App {
             education: Arc::new(education),
             intake: Arc::new(intake),
             trajectory: Arc::new(trajectory),
+            diagnoses: Arc::new(diagnoses),
             programs: Arc::new(programs),
             store,
             clock,

@@ -45,3 +45,6 @@ pub static ASAM: &str = include_str!("../../../content/intake/asam.toml");
 
 /// The pathway recommendation rules (`content/intake/pathway.toml`).
 pub static PATHWAY: &str = include_str!("../../../content/intake/pathway.toml");
+/// The ICD-10-CM diagnoses Tandem records, with their categories and sources
+/// (`content/diagnoses/icd10cm.toml`).
+pub static DIAGNOSES: &str = include_str!("../../../content/diagnoses/icd10cm.toml");

@@ -216,6 +216,46 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
         COUNT,
         OFFSET,
     ];
+    let condition_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required (or subject): the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/Condition-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        param(
+            "clinical-status",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/Condition-clinical-status",
+            "active, remission or resolved; several separated by commas.",
+        ),
+        param(
+            "code",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/clinical-code",
+            "The ICD-10-CM code, as http://hl7.org/fhir/sid/icd-10-cm|F33.1 or the code alone.",
+        ),
+    ];
+    let episode_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required: the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "status",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/EpisodeOfCare-status",
+            "active (open) or finished (discharged).",
+        ),
+    ];
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -271,6 +311,17 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                     "type": "Flag",
                     "interaction": interactions(&["read", "search-type"]),
                     "searchParam": search_params(&flag_params)
+                },
+                {
+                    "type": "Condition",
+                    "interaction": interactions(&["create", "read", "search-type"]),
+                    "conditionalCreate": false,
+                    "searchParam": search_params(&condition_params)
+                },
+                {
+                    "type": "EpisodeOfCare",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&episode_params)
                 }
             ]
         }]

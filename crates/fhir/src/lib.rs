@@ -13,6 +13,8 @@
 pub mod bundle;
 pub mod capability;
 pub mod care_team;
+pub mod condition;
+pub mod episode_of_care;
 pub mod flag;
 pub mod observation;
 pub mod outcome;

@@ -18,6 +18,8 @@ use tandem_fhir::questionnaire_response::ParsedResponse;
 use tandem_fhir::{FHIR_JSON, MRN_SYSTEM};
 use time::OffsetDateTime;
 
+mod dx;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/metadata", get(metadata))
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/Observation/{id}", get(read_observation))
         .route("/Flag", get(search_flags))
         .route("/Flag/{id}", get(read_flag))
+        .merge(dx::routes())
         .fallback(unsupported)
         .layer(middleware::map_response(method_not_allowed))
 }

@@ -1372,6 +1372,15 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
     };
     let observation_id = first_id(format!("Observation?patient={pid}")).await;
     let flag_id = first_id(format!("Flag?patient={pid}")).await;
+    // The response started an episode; a diagnosis to read.
+    let episode_id = first_id(format!("EpisodeOfCare?patient={pid}")).await;
+    let dx = json!({"resourceType": "Condition", "subject": {"reference": format!("Patient/{pid}")},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F41.1"}]}});
+    let r = e
+        .fhir_send(Method::POST, &tok, "Condition", &dx.to_string(), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let condition_id = r.json()["id"].as_str().unwrap().to_string();
     let cs = e
         .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
         .await
@@ -1388,11 +1397,19 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 ("uri", _) => "urn:tandem:questionnaire:phq9".to_string(),
                 ("token", "identifier") => "1000018".to_string(),
                 ("token", "status") => "active".to_string(),
+                ("token", "clinical-status") => "active".to_string(),
                 ("token", _) => "44249-1".to_string(),
                 _ => "a".to_string(),
             };
             // Searches of a patient's records always name the patient.
-            let per_patient = ["CareTeam", "QuestionnaireResponse", "Observation", "Flag"];
+            let per_patient = [
+                "CareTeam",
+                "QuestionnaireResponse",
+                "Observation",
+                "Flag",
+                "Condition",
+                "EpisodeOfCare",
+            ];
             let also = if per_patient.contains(&kind) && name != "patient" && name != "subject" {
                 format!("&patient={pid}")
             } else {
@@ -1415,6 +1432,8 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "read" if kind == "QuestionnaireResponse" => format!("{kind}/{response_id}"),
                 "read" if kind == "Observation" => format!("{kind}/{observation_id}"),
                 "read" if kind == "Flag" => format!("{kind}/{flag_id}"),
+                "read" if kind == "Condition" => format!("{kind}/{condition_id}"),
+                "read" if kind == "EpisodeOfCare" => format!("{kind}/{episode_id}"),
                 "read" => format!("{kind}/{pid}"),
                 _ => continue,
             };

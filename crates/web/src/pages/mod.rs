@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod dx;
 mod education;
 mod intake;
 mod measures;
@@ -62,6 +63,11 @@ pub fn routes() -> Router<AppState> {
             "/patients/{id}/education/{leaflet}",
             get(education::leaflet),
         )
+        .route("/patients/{id}/diagnoses", post(dx::add))
+        .route("/patients/{id}/diagnoses/{condition}", post(dx::change))
+        .route("/patients/{id}/episode/enrol", post(dx::enrol))
+        .route("/patients/{id}/episode/transition", post(dx::transition))
+        .route("/patients/{id}/episode/discharge", post(dx::discharge))
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
         .route("/registry.csv", get(registry::csv))

@@ -506,6 +506,8 @@ struct ChartPage {
     m: Option<super::measures::MeasuresView>,
     /// After a measure was recorded: "PHQ-9 recorded: 14 · Moderate".
     saved: Option<(String, String)>,
+    /// Diagnoses and the episode of care; for clinicians only.
+    dx: Option<super::dx::DxSection>,
 }
 
 #[derive(Template)]
@@ -531,6 +533,7 @@ pub struct ChartExtras {
     pub notice: Option<String>,
     pub saved: Option<String>,
     pub ack: Option<super::measures::AckError>,
+    pub dx: Option<super::dx::DxError>,
 }
 
 impl Default for ChartExtras {
@@ -540,6 +543,7 @@ impl Default for ChartExtras {
             notice: None,
             saved: None,
             ack: None,
+            dx: None,
         }
     }
 }
@@ -620,6 +624,11 @@ pub(super) async fn render_chart(
         Err(_) => vec![],
     };
     let clinical = role.is_clinician();
+    let dx = if clinical {
+        super::dx::section(s, auth, chart.patient.id, x.dx.as_ref()).await
+    } else {
+        None
+    };
     let m = clinical.then(|| super::measures::view(&s.app, &chart.measures, x.ack.as_ref()));
     let saved = x.saved.as_deref().and_then(|id| {
         let card = m.as_ref()?.cards.iter().find(|c| c.id == id)?;
@@ -645,6 +654,7 @@ pub(super) async fn render_chart(
             notice: x.notice,
             m,
             saved,
+            dx,
         },
     )
 }
