@@ -113,8 +113,14 @@ impl App {
     /// the current plan.
     async fn education_context(&self, tx: &mut Tx, patient: PatientId) -> Result<Context> {
         let diagnoses = conditions::active_codes(tx, self.org, patient).await?;
+        let mut pathways = Vec::new();
+        if let Some(d) = self.decided_pathway_in(tx, patient).await? {
+            pathways.push(d.decision.pathway.as_str().to_string());
+            pathways.extend(d.first_steps.into_iter().map(|s| s.id));
+        }
         Ok(Context {
             diagnoses,
+            pathways,
             ..Context::default()
         })
     }

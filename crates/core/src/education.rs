@@ -29,7 +29,8 @@ struct FrontMatter {
     /// Medication class ids.
     #[serde(default)]
     medication_classes: Vec<String>,
-    /// Pathway ids (`therapy`, `medication_evaluation`, `both`, `mat_evaluation`).
+    /// Decided pathway ids (`therapy`, `medication`, `both`) and first-step
+    /// ids of the recommendation (`mat_evaluation`, …).
     #[serde(default)]
     pathways: Vec<String>,
     sources: Vec<String>,
