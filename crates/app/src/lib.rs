@@ -7,6 +7,7 @@
 mod accounts;
 mod audit_log;
 mod auth;
+mod care_plan;
 mod care_team;
 mod error;
 mod measurement;
@@ -20,6 +21,7 @@ pub mod synthetic;
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
+pub use care_plan::{CarePlanView, Comparison, GoalView, PlanCard, PlanChoices};
 pub use error::{AppError, Forbidden, Result};
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
 pub use patients::{Chart, PatientPage};

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod care_plan;
 pub mod clock;
 pub mod entropy;
 pub mod flag;

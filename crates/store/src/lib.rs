@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod care_plans;
 pub mod care_team;
 pub mod conditions;
 pub mod episodes;

@@ -118,24 +118,56 @@ pub async fn get(tx: &mut Tx, org: OrgId, patient: PatientId) -> Result<Option<P
     Ok(row.map(PatientStatus::from))
 }
 
-/// Patients whose last measure (or episode start) is before `on_time_since`
-/// and who do not carry the overdue bit yet, or who carry it and are on
-/// time again: the calendar's work for the flag sweep.
+/// Patients who are overdue (see [`OVERDUE`]) and do not carry the overdue
+/// bit yet, or who carry it and are on time again: the calendar's work for
+/// the flag sweep.
 pub async fn overdue_changes(
     tx: &mut Tx,
     org: OrgId,
     on_time_since: Date,
+    today: Date,
     overdue_bit: i64,
     limit: u32,
 ) -> Result<Vec<PatientId>> {
     let rows: Vec<Uuid> = on_tx!(tx, c => {
         sqlx::query_scalar(
             "SELECT patient_id FROM patient_status WHERE org_id = $1 AND \
-             ((COALESCE(last_measured_on, episode_start) < $2) <> ((flags & $3) <> 0)) LIMIT $4",
+             ((CASE WHEN measures_due_on IS NULL THEN COALESCE(last_measured_on, episode_start) < $2 \
+             ELSE measures_due_on < $5 END) <> ((flags & $3) <> 0)) LIMIT $4",
         )
-        .bind(org.0).bind(on_time_since).bind(overdue_bit).bind(i64::from(limit)).fetch_all(c).await?
+        .bind(org.0).bind(on_time_since).bind(overdue_bit).bind(i64::from(limit)).bind(today)
+        .fetch_all(c).await?
     });
     Ok(rows.into_iter().map(PatientId).collect())
+}
+
+/// Sets the last day the patient is on time by their care plan's schedule;
+/// `None` when no plan schedules measures (the clinic's cadence applies).
+pub async fn set_measures_due(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+    due: Option<Date>,
+) -> Result<()> {
+    on_tx!(tx, c => {
+        sqlx::query("UPDATE patient_status SET measures_due_on = $3 WHERE org_id = $1 AND patient_id = $2")
+            .bind(org.0).bind(patient.0).bind(due).execute(c).await?;
+    });
+    Ok(())
+}
+
+/// The care plan's due date on the registry row: `None` when the patient
+/// has no row, `Some(None)` when the clinic's cadence applies.
+pub async fn measures_due(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+) -> Result<Option<Option<Date>>> {
+    let row: Option<(Option<Date>,)> = on_tx!(tx, c => {
+        sqlx::query_as("SELECT measures_due_on FROM patient_status WHERE org_id = $1 AND patient_id = $2")
+            .bind(org.0).bind(patient.0).fetch_optional(c).await?
+    });
+    Ok(row.map(|(d,)| d))
 }
 
 #[derive(FromRow)]
@@ -254,7 +286,8 @@ impl Sort {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagFilter {
     Bit(i64),
-    /// Last measure (or episode start) before this day.
+    /// Last measure (or episode start) before this day, or, for a patient
+    /// whose care plan schedules measures, past the schedule's due date.
     MeasuredBefore(Date),
 }
 
@@ -343,8 +376,12 @@ pub async fn query(
         }
         Some(FlagFilter::MeasuredBefore(d)) => {
             let p = param(Bind::Date(d), &mut binds);
+            let t = param(Bind::Date(today), &mut binds);
+            // A care plan's schedule, where there is one, decides instead of
+            // the clinic's cadence.
             filter.push_str(&format!(
-                " AND COALESCE(s.last_measured_on, s.episode_start) < {p}"
+                " AND (CASE WHEN s.measures_due_on IS NULL THEN COALESCE(s.last_measured_on, s.episode_start) < {p} \
+                 ELSE s.measures_due_on < {t} END)"
             ));
         }
         None => {}
