@@ -12,8 +12,10 @@
 
 pub mod bundle;
 pub mod capability;
+pub mod care_plan;
 pub mod care_team;
 pub mod flag;
+pub mod goal;
 pub mod observation;
 pub mod outcome;
 pub mod patient;
