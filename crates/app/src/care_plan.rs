@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use tandem_core::access::{PatientAction, Purpose};
 use tandem_core::care_plan::{
     Agreement, AnyVersion, Change, Diagnosis, DraftVersion, PlanBody, ReviewReason, Signed,
-    VersionMeta, diff, review_due, schedule_due,
+    VersionMeta, diff, review_due, schedule_due, side_by_side,
 };
 use tandem_core::flag::{self, Due, FlagKind};
 use tandem_core::ids::{CarePlanId, GoalId, PatientId, UserId};
@@ -58,6 +58,8 @@ pub struct Comparison {
     pub a: AnyVersion,
     pub b: AnyVersion,
     pub changes: Vec<Change>,
+    /// Every row of both versions, changed or not.
+    pub rows: Vec<Change>,
     pub names: BTreeMap<UserId, String>,
 }
 
@@ -516,9 +518,9 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("care plan version"))?;
         let names = self.names_of(&mut tx, [&va, &vb].into_iter()).await?;
-        let changes = diff(va.body(), vb.body(), &self.instruments, &|id| {
-            names.get(&id).cloned().unwrap_or_else(|| id.to_string())
-        });
+        let name = |id: UserId| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+        let changes = diff(va.body(), vb.body(), &self.instruments, &name);
+        let rows = side_by_side(va.body(), vb.body(), &self.instruments, &name);
         let mut rec = self.patient_record(caller, "care_plan.compare", patient, purpose);
         rec.resource = Some(format!("CarePlan/{}", plan.id));
         rec.detail = Some(format!("versions {a} and {b}"));
@@ -528,6 +530,7 @@ impl App {
             a: va,
             b: vb,
             changes,
+            rows,
             names,
         })
     }

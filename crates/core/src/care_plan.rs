@@ -16,7 +16,7 @@ pub use body::{
     Comparator, Diagnosis, Format, Frequency, Goal, GoalStatus, Medication, Modality, PlanBody,
     Problem, Scheduled, Setting, SuggestedTarget, Target, Therapy, suggested_targets,
 };
-pub use diff::{Change, Section, diff};
+pub use diff::{Change, Section, diff, side_by_side};
 pub use review::{ReviewReason, review_due};
 pub use schedule::schedule_due;
 pub use version::{

@@ -49,9 +49,29 @@ pub fn diff(
     lib: &Library,
     user: &dyn Fn(UserId) -> String,
 ) -> Vec<Change> {
+    side_by_side(a, b, lib, user)
+        .into_iter()
+        .filter(Change::changed)
+        .collect()
+}
+
+impl Change {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// Every row of both versions, paired, in reading order: the unchanged
+/// ones too, for a side-by-side view.
+pub fn side_by_side(
+    a: &PlanBody,
+    b: &PlanBody,
+    lib: &Library,
+    user: &dyn Fn(UserId) -> String,
+) -> Vec<Change> {
     let mut out = Vec::new();
     let mut push = |section, what: String, before: Option<String>, after: Option<String>| {
-        if before != after {
+        if before.is_some() || after.is_some() {
             out.push(Change {
                 section,
                 what,

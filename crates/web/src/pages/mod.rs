@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod care_plan;
 mod measures;
 mod notifications;
 mod patients;
@@ -45,6 +46,15 @@ pub fn routes() -> Router<AppState> {
             "/patients/{id}/flags/{flag}/acknowledge",
             post(measures::acknowledge),
         )
+        .route(
+            "/patients/{id}/plan",
+            get(care_plan::page).post(care_plan::save),
+        )
+        .route("/patients/{id}/plan/edit", get(care_plan::edit_form))
+        .route("/patients/{id}/plan/sign", post(care_plan::sign))
+        .route("/patients/{id}/plan/agreement", post(care_plan::agreement))
+        .route("/patients/{id}/plan/versions", get(care_plan::versions))
+        .route("/patients/{id}/plan/compare", get(care_plan::compare))
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
         .route("/registry.csv", get(registry::csv))

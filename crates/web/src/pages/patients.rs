@@ -443,7 +443,7 @@ pub struct Header {
 }
 
 impl Header {
-    fn of(p: &Patient, today: time::Date) -> Header {
+    pub(super) fn of(p: &Patient, today: time::Date) -> Header {
         let d = &p.demographics;
         let address = [
             &d.address.line,
@@ -506,6 +506,8 @@ struct ChartPage {
     m: Option<super::measures::MeasuresView>,
     /// After a measure was recorded: "PHQ-9 recorded: 14 · Moderate".
     saved: Option<(String, String)>,
+    /// The care plan card; for clinicians only.
+    plan: Option<super::care_plan::PlanCardView>,
 }
 
 #[derive(Template)]
@@ -621,6 +623,7 @@ pub(super) async fn render_chart(
     };
     let clinical = role.is_clinician();
     let m = clinical.then(|| super::measures::view(&s.app, &chart.measures, x.ack.as_ref()));
+    let plan = super::care_plan::card(clinical, chart.care_plan.as_ref());
     let saved = x.saved.as_deref().and_then(|id| {
         let card = m.as_ref()?.cards.iter().find(|c| c.id == id)?;
         let result = match (card.latest, &card.band) {
@@ -645,6 +648,7 @@ pub(super) async fn render_chart(
             notice: x.notice,
             m,
             saved,
+            plan,
         },
     )
 }
