@@ -228,15 +228,22 @@ pub struct PlanQuery {
     notice: Option<String>,
 }
 
+/// What the plan page shows beyond the plan: a refused form's message and
+/// input, or the notice after a change.
+#[derive(Default)]
+struct PlanExtras {
+    sign_error: Option<String>,
+    agree_error: Option<String>,
+    agree_note: String,
+    notice: Option<String>,
+}
+
 async fn render_plan(
     s: &AppState,
     auth: &SignedIn,
     pid: PatientId,
     status: StatusCode,
-    sign_error: Option<String>,
-    agree_error: Option<String>,
-    agree_note: String,
-    notice: Option<String>,
+    x: PlanExtras,
 ) -> PageResult {
     let view = s.app.care_plan(&auth.caller, pid).await?;
     let p = s.app.read_patient(&auth.caller, pid).await?;
@@ -246,10 +253,10 @@ async fn render_plan(
             nav: Some(Nav::new(auth, "")),
             h: Header::of(&p, s.app.clock().today()),
             plan: view.as_ref().map(|v| shown(s, v)),
-            sign_error,
-            agree_error,
-            agree_note,
-            notice,
+            sign_error: x.sign_error,
+            agree_error: x.agree_error,
+            agree_note: x.agree_note,
+            notice: x.notice,
         },
     )
 }
@@ -261,17 +268,11 @@ pub async fn page(
     Query(q): Query<PlanQuery>,
 ) -> PageResult {
     let pid = parse_pid(&id)?;
-    render_plan(
-        &s,
-        &auth,
-        pid,
-        StatusCode::OK,
-        None,
-        None,
-        String::new(),
-        q.notice,
-    )
-    .await
+    let x = PlanExtras {
+        notice: q.notice,
+        ..Default::default()
+    };
+    render_plan(&s, &auth, pid, StatusCode::OK, x).await
 }
 
 #[derive(Deserialize)]
@@ -299,17 +300,11 @@ pub async fn sign(
         .parse()
         .map_err(|_| PageError::BadRequest("which version?".into()))?;
     let refuse = async |msg: String| {
-        render_plan(
-            &s,
-            &auth,
-            pid,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(msg),
-            None,
-            String::new(),
-            None,
-        )
-        .await
+        let x = PlanExtras {
+            sign_error: Some(msg),
+            ..Default::default()
+        };
+        render_plan(&s, &auth, pid, StatusCode::UNPROCESSABLE_ENTITY, x).await
     };
     if f.confirm != "yes" {
         return refuse("Tick the box to confirm you reviewed this version.".into()).await;
@@ -346,17 +341,12 @@ pub async fn agreement(
         .parse()
         .map_err(|_| PageError::BadRequest("which version?".into()))?;
     let refuse = async |msg: String| {
-        render_plan(
-            &s,
-            &auth,
-            pid,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Some(msg),
-            f.note.clone(),
-            None,
-        )
-        .await
+        let x = PlanExtras {
+            agree_error: Some(msg),
+            agree_note: f.note.clone(),
+            ..Default::default()
+        };
+        render_plan(&s, &auth, pid, StatusCode::UNPROCESSABLE_ENTITY, x).await
     };
     match s
         .app
