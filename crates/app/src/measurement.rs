@@ -489,9 +489,9 @@ impl App {
             }
         }
         let kinds = plan.kinds_after(&active);
-        let status = self.status_row(patient, episode, &ms, &kinds, now);
+        let mut status = self.status_row(patient, episode, &ms, &kinds, now);
+        status.measures_due_on = plan_due.map(|d| d.on_time_until);
         registry::upsert(tx, org, &status).await?;
-        registry::set_measures_due(tx, org, patient, plan_due.map(|d| d.on_time_until)).await?;
         Ok((raised, cleared))
     }
 
@@ -530,6 +530,9 @@ impl App {
             flags: FlagKind::bits(kinds),
             urgency: FlagKind::urgency(kinds),
             updated_at: now,
+            // The care plan's schedule, where there is one, is set by the
+            // caller that read the plan.
+            measures_due_on: None,
         }
     }
 

@@ -458,6 +458,11 @@ async fn the_schedule_decides_overdue(db: TestDb) {
     let page = w.app.registry(&dr, &overdue_filter(), false).await.unwrap();
     assert_eq!(page.total, 1);
     assert_eq!(page.lines[0].patient_id, planned);
+    assert_eq!(
+        page.lines[0].flags,
+        [FlagKind::Overdue],
+        "the line shows it too"
+    );
     let (active, _) = w
         .app
         .search_flags(&dr, planned, Some(true), 50, 0)

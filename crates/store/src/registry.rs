@@ -33,6 +33,9 @@ pub struct PatientStatus {
     /// Higher is more urgent; sorts the registry.
     pub urgency: i64,
     pub updated_at: OffsetDateTime,
+    /// The last day the patient is on time by their care plan's schedule;
+    /// `None` when no plan schedules measures (the clinic's cadence applies).
+    pub measures_due_on: Option<Date>,
 }
 
 /// Writes a patient's registry row. The name and MRN are copied from
@@ -42,9 +45,9 @@ pub async fn upsert(tx: &mut Tx, org: OrgId, s: &PatientStatus) -> Result<()> {
         sqlx::query(
             "INSERT INTO patient_status (org_id, patient_id, episode_id, family_name, given_names, mrn, episode_start, \
              last_measured_on, phq9_score, phq9_change, phq9_severity, phq9_status, gad7_score, gad7_change, \
-             gad7_severity, gad7_status, status, status_rank, flags, urgency, updated_at) \
+             gad7_severity, gad7_status, status, status_rank, flags, urgency, updated_at, measures_due_on) \
              SELECT $1, $2, $3, p.family_name, p.given_names, p.mrn, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18 FROM patients p WHERE p.org_id = $1 AND p.id = $2 \
+             $14, $15, $16, $17, $18, $19 FROM patients p WHERE p.org_id = $1 AND p.id = $2 \
              ON CONFLICT (org_id, patient_id) DO UPDATE SET episode_id = excluded.episode_id, \
              family_name = excluded.family_name, given_names = excluded.given_names, mrn = excluded.mrn, \
              episode_start = excluded.episode_start, last_measured_on = excluded.last_measured_on, \
@@ -53,12 +56,14 @@ pub async fn upsert(tx: &mut Tx, org: OrgId, s: &PatientStatus) -> Result<()> {
              gad7_score = excluded.gad7_score, gad7_change = excluded.gad7_change, \
              gad7_severity = excluded.gad7_severity, gad7_status = excluded.gad7_status, \
              status = excluded.status, status_rank = excluded.status_rank, flags = excluded.flags, \
-             urgency = excluded.urgency, updated_at = excluded.updated_at",
+             urgency = excluded.urgency, updated_at = excluded.updated_at, \
+             measures_due_on = excluded.measures_due_on",
         )
         .bind(org.0).bind(s.patient_id.0).bind(s.episode_id.0).bind(s.episode_start).bind(s.last_measured_on)
         .bind(s.phq9.score).bind(s.phq9.change).bind(&s.phq9.severity).bind(&s.phq9.status)
         .bind(s.gad7.score).bind(s.gad7.change).bind(&s.gad7.severity).bind(&s.gad7.status)
         .bind(&s.status).bind(s.status_rank).bind(s.flags).bind(s.urgency).bind(s.updated_at)
+        .bind(s.measures_due_on)
         .execute(c).await?;
     });
     Ok(())
@@ -189,11 +194,12 @@ struct StatusRow {
     flags: i64,
     urgency: i64,
     updated_at: OffsetDateTime,
+    measures_due_on: Option<Date>,
 }
 
 const STATUS_COLUMNS: &str = "s.patient_id, s.episode_id, s.episode_start, s.last_measured_on, s.phq9_score, \
     s.phq9_change, s.phq9_severity, s.phq9_status, s.gad7_score, s.gad7_change, s.gad7_severity, s.gad7_status, \
-    s.status, s.status_rank, s.flags, s.urgency, s.updated_at";
+    s.status, s.status_rank, s.flags, s.urgency, s.updated_at, s.measures_due_on";
 
 impl From<StatusRow> for PatientStatus {
     fn from(r: StatusRow) -> PatientStatus {
@@ -219,6 +225,7 @@ impl From<StatusRow> for PatientStatus {
             flags: r.flags,
             urgency: r.urgency,
             updated_at: r.updated_at,
+            measures_due_on: r.measures_due_on,
         }
     }
 }

@@ -496,6 +496,12 @@ async fn the_editor_keeps_input_and_stores_nothing_when_refused(db: TestDb) {
             ("med_prescriber", dr_id.as_str()),
             ("med_evaluation_on", "2026-12-01"),
             ("med_notes", "Consider sertraline"),
+            // Words typed in a spare goal row with no instrument: kept as
+            // a SMART goal.
+            ("goal_problem_1", "1"),
+            ("goal_kind_1", "measurable"),
+            ("goal_text_1", "Ride the bus alone"),
+            ("goal_status_1", "proposed"),
         ],
     )
     .await;
@@ -508,6 +514,8 @@ async fn the_editor_keeps_input_and_stores_nothing_when_refused(db: TestDb) {
             .contains("CBT (cognitive behavioural therapy), individual, telehealth, weekly")
     );
     assert!(plan.body.contains("Prescriber: dr_lee name"));
+    assert!(plan.body.contains("PHQ-9 below 5 by 2027-02-01"));
+    assert!(plan.body.contains("Ride the bus alone"));
     assert!(
         plan.body
             .contains(&format!("href=\"/patients/{p}/plan/summary\""))

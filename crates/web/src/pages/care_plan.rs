@@ -734,13 +734,12 @@ impl EditorForm {
         let mut goals = Vec::new();
         for (i, g) in self.goals.iter().enumerate() {
             let n = i + 1;
-            let blank = match g.kind.as_str() {
-                "smart" => g.text.is_empty(),
-                _ => g.instrument.is_empty(),
-            };
-            if blank {
+            if g.instrument.is_empty() && g.text.is_empty() {
                 continue;
             }
+            // Words without an instrument are a SMART goal whatever the kind
+            // select says: typed text is never dropped.
+            let smart = g.kind == "smart" || g.instrument.is_empty();
             let problem = match g
                 .problem
                 .parse::<usize>()
@@ -764,7 +763,7 @@ impl EditorForm {
                 );
                 continue;
             }
-            let target = if g.kind == "smart" {
+            let target = if smart {
                 Target::Smart {
                     text: g.text.clone(),
                     due,
