@@ -171,9 +171,15 @@ impl App {
         let active = conditions::active_for_plan(tx, org, patient).await?;
         for (i, p) in body.problems.iter().enumerate() {
             if let Some(d) = &p.diagnosis {
-                let known = active.iter().any(|(id, _, _)| *id == d.condition)
-                    || before
-                        .is_some_and(|b| b.diagnoses().iter().any(|x| x.condition == d.condition));
+                // The code shown with the problem must be the chart's.
+                let known = active
+                    .iter()
+                    .any(|(id, code, _)| *id == d.condition && *code == d.code)
+                    || before.is_some_and(|b| {
+                        b.diagnoses()
+                            .iter()
+                            .any(|x| x.condition == d.condition && x.code == d.code)
+                    });
                 if !known {
                     errors.add(
                         "problems",
