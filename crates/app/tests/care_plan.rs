@@ -564,6 +564,80 @@ async fn an_unmeasured_scheduled_instrument_counts_from_the_plan(db: TestDb) {
     );
 }
 
+/// Break-the-glass access lets a clinician read the plan but not sign it:
+/// the responsible clinician is on the care team. The refusal is audited.
+async fn break_the_glass_does_not_sign(db: TestDb) {
+    let w = world(db).await;
+    let dr = w.user("dr_a", Role::Prescriber).await;
+    let outsider = w.user("dr_b", Role::Prescriber).await;
+    let auditor = w.user("audit_ray", Role::Auditor).await;
+    let p = w.patient(&dr, "Quinn").await;
+    w.app
+        .start_care_plan(&dr, p, body(None), "Intake completed")
+        .await
+        .unwrap();
+    w.app
+        .break_glass(&outsider, p, "Covering the crisis line tonight")
+        .await
+        .unwrap();
+    assert!(w.app.care_plan(&outsider, p).await.unwrap().is_some());
+    assert!(matches!(
+        w.app.sign_care_plan(&outsider, p, 1).await,
+        Err(AppError::Forbidden(_))
+    ));
+    let v = w.app.care_plan(&dr, p).await.unwrap().unwrap();
+    assert!(v.current.signature().is_none());
+    let actions = w.actions(&auditor, p).await;
+    assert!(actions.contains(&("care_plan.sign".into(), "denied".into())));
+}
+
+/// "Not improving" raised after the last signature makes the plan due for
+/// review, on the chart's card too; one raised before it does not.
+async fn not_improving_after_the_signature_asks_for_review(db: TestDb) {
+    let w = world(db).await;
+    let dr = w.user("dr_a", Role::Prescriber).await;
+    let p = w.patient(&dr, "Park").await;
+    let mut b = body(None);
+    b.review_every_weeks = 52;
+    w.phq9(&dr, p, 2, w.clock.now()).await;
+    w.app
+        .start_care_plan(&dr, p, b, "Intake completed")
+        .await
+        .unwrap();
+    w.app.sign_care_plan(&dr, p, 1).await.unwrap();
+    // Nine weeks on, still 16: neither a response nor under 10 by week 8
+    // (clinical reference, section 2).
+    w.clock.advance(Duration::weeks(9));
+    w.phq9(&dr, p, 2, w.clock.now()).await;
+    let (active, _) = w.app.search_flags(&dr, p, Some(true), 50, 0).await.unwrap();
+    assert!(active.iter().any(|f| f.kind == FlagKind::NotImproving));
+    let v = w.app.care_plan(&dr, p).await.unwrap().unwrap();
+    assert_eq!(v.review.len(), 1);
+    assert!(v.review[0].text().contains("Not improving"));
+    let card = w.app.open_chart(&dr, p).await.unwrap().care_plan.unwrap();
+    assert_eq!(card.review.len(), 1);
+
+    // Signing the plan again (after a revision) answers the flag.
+    let mut b = body(None);
+    b.review_every_weeks = 52;
+    b.therapy[0].frequency = Frequency::TwiceWeekly;
+    w.clock.advance(Duration::hours(1));
+    w.app
+        .revise_care_plan(&dr, p, 1, b, "Stepped up after case review")
+        .await
+        .unwrap();
+    w.app.sign_care_plan(&dr, p, 2).await.unwrap();
+    assert!(
+        w.app
+            .care_plan(&dr, p)
+            .await
+            .unwrap()
+            .unwrap()
+            .review
+            .is_empty()
+    );
+}
+
 /// The plan is due for review when its cadence has passed since the last
 /// signature.
 async fn review_due_follows_the_signature(db: TestDb) {
@@ -604,4 +678,6 @@ both_backends! {
     schedule_overdue => the_schedule_decides_overdue;
     unmeasured => an_unmeasured_scheduled_instrument_counts_from_the_plan;
     review => review_due_follows_the_signature;
+    break_glass => break_the_glass_does_not_sign;
+    not_improving => not_improving_after_the_signature_asks_for_review;
 }

@@ -523,6 +523,14 @@ async fn the_editor_keeps_input_and_stores_nothing_when_refused(db: TestDb) {
     let chart = e.page(&format!("/patients/{p}"), &cookie).await;
     assert!(chart.body.contains("plan-card"), "{}", chart.body);
     assert!(chart.body.contains("Version 1"));
+
+    e.user("t_other", Role::Therapist).await;
+    let other = e.login("t_other").await;
+    for path in ["plan", "plan/edit", "plan/versions"] {
+        let r = e.page(&format!("/patients/{p}/{path}"), &other).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(!r.body.contains("Panic on the bus"), "{path}");
+    }
 }
 
 /// Signing needs the confirmation box; a signed version shows as signed;
