@@ -484,6 +484,11 @@ async fn the_editor_keeps_input_and_stores_nothing_when_refused(db: TestDb) {
     );
     assert!(r.body.contains("value=\"40\""), "input kept");
     assert!(
+        r.body
+            .contains("<option value=\"1\" selected>1: Panic on the bus</option>"),
+        "the goal keeps its problem"
+    );
+    assert!(
         e.app.care_plan(&dr, p).await.unwrap().is_none(),
         "nothing was stored"
     );
