@@ -96,6 +96,10 @@ impl App {
                     .collect();
                 let row = self.status_row(patient, &ep, &[], &kinds, now);
                 registry::upsert(&mut tx, org, &row).await?;
+                // A care plan from an earlier episode keeps its schedule: the
+                // new row takes its due date (and "Overdue" if already past).
+                self.apply_overdue(&mut tx, &row, self.clock().today(), now)
+                    .await?;
                 id
             }
         };

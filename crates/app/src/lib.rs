@@ -7,6 +7,7 @@
 mod accounts;
 mod audit_log;
 mod auth;
+mod care_plan;
 mod care_team;
 mod diagnoses;
 mod education;
@@ -24,6 +25,7 @@ pub mod synthetic;
 pub use accounts::{NewAccount, TokenIssued};
 pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
+pub use care_plan::{CarePlanView, Comparison, GoalView, PlanCard, PlanChoices};
 pub use diagnoses::{Diagnoses, DiagnosisChange};
 pub use education::{ChosenLeaflet, PatientEducation};
 pub use episodes_of_care::CareSummary;

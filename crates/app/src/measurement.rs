@@ -381,6 +381,22 @@ impl App {
         episode_start: Date,
         active: &[Flag],
     ) -> FlagPlan {
+        let last = ms
+            .iter()
+            .map(|m| m.latest_on)
+            .max()
+            .unwrap_or(episode_start);
+        self.flag_plan_due(ms, &flag::clinic_due(last, self.cadence()), active)
+    }
+
+    /// As [`App::flag_plan`], with "Overdue" decided by `due` (the care
+    /// plan's schedule where there is one).
+    pub(crate) fn flag_plan_due(
+        &self,
+        ms: &[&MeasureStatus],
+        due: &flag::Due,
+        active: &[Flag],
+    ) -> FlagPlan {
         let names: Vec<String> = ms
             .iter()
             .map(|m| {
@@ -400,7 +416,7 @@ impl App {
                 latest_on: m.latest_on,
             })
             .collect();
-        let wanted = flag::wanted(&states, episode_start, self.clock().today(), self.cadence());
+        let wanted = flag::wanted_by(&states, due, self.clock().today());
         let mut plan = FlagPlan::default();
         for (i, f) in active.iter().enumerate() {
             match wanted.get(&f.kind) {
@@ -436,7 +452,12 @@ impl App {
         let ms = measures::measures_for(tx, org, patient, episode.id).await?;
         let active = flags::active_for(tx, org, patient).await?;
         let refs: Vec<&MeasureStatus> = ms.iter().collect();
-        let plan = self.flag_plan(&refs, episode.started_on, &active);
+        let plan_due = self.plan_due(tx, patient, &ms).await?;
+        let due = match &plan_due {
+            Some(d) => d.clone(),
+            None => self.clinic_due(&ms, episode.started_on),
+        };
+        let plan = self.flag_plan_due(&refs, &due, &active);
         let mut raised = Vec::new();
         let mut cleared = Vec::new();
         for &i in &plan.clear {
@@ -468,7 +489,8 @@ impl App {
             }
         }
         let kinds = plan.kinds_after(&active);
-        let status = self.status_row(patient, episode, &ms, &kinds, now);
+        let mut status = self.status_row(patient, episode, &ms, &kinds, now);
+        status.measures_due_on = plan_due.map(|d| d.on_time_until);
         registry::upsert(tx, org, &status).await?;
         Ok((raised, cleared))
     }
@@ -508,7 +530,21 @@ impl App {
             flags: FlagKind::bits(kinds),
             urgency: FlagKind::urgency(kinds),
             updated_at: now,
+            // The care plan's schedule, where there is one, is set by the
+            // caller that read the plan.
+            measures_due_on: None,
         }
+    }
+
+    /// The "Overdue" flag raised when `due` has passed: its reason and when
+    /// the condition began.
+    pub(crate) fn overdue_flag_due(
+        &self,
+        due: &flag::Due,
+        now: OffsetDateTime,
+    ) -> (String, OffsetDateTime) {
+        let became = due.on_time_until + Duration::days(1);
+        (due.reason.clone(), became.midnight().assume_utc().min(now))
     }
 
     /// The "Overdue" flag the calendar raises for a patient last measured
@@ -535,7 +571,7 @@ impl App {
         loop {
             let mut tx = self.store.begin().await?;
             let batch =
-                registry::overdue_changes(&mut tx, org, since, FlagKind::Overdue.bit(), 500)
+                registry::overdue_changes(&mut tx, org, since, today, FlagKind::Overdue.bit(), 500)
                     .await?;
             if batch.is_empty() {
                 break;
@@ -545,48 +581,7 @@ impl App {
                 let Some(row) = registry::get(&mut tx, org, *patient).await? else {
                     continue;
                 };
-                let last = row.last_measured_on.unwrap_or(row.episode_start);
-                let active = flags::active_for(&mut tx, org, *patient).await?;
-                let current = active.iter().find(|f| f.kind == FlagKind::Overdue);
-                let overdue = flag::is_overdue(last, today, cadence);
-                match (overdue, current) {
-                    (true, None) => {
-                        let id = FlagId::generate(self.clock(), self.entropy());
-                        let (reason, since) = self.overdue_flag(last, now);
-                        flags::raise(
-                            &mut tx,
-                            org,
-                            id,
-                            *patient,
-                            FlagKind::Overdue,
-                            &reason,
-                            since,
-                            now,
-                        )
-                        .await?;
-                    }
-                    (false, Some(f)) => {
-                        flags::clear(&mut tx, org, f.id, now, now).await?;
-                    }
-                    _ => {}
-                }
-                let mut kinds: Vec<FlagKind> = active
-                    .iter()
-                    .map(|f| f.kind)
-                    .filter(|k| *k != FlagKind::Overdue)
-                    .collect();
-                if overdue {
-                    kinds.push(FlagKind::Overdue);
-                }
-                registry::set_flags(
-                    &mut tx,
-                    org,
-                    *patient,
-                    FlagKind::bits(&kinds),
-                    FlagKind::urgency(&kinds),
-                    now,
-                )
-                .await?;
+                self.apply_overdue(&mut tx, &row, today, now).await?;
                 changed += 1;
             }
             let mut rec = self.system_record("flag.sweep");
@@ -598,6 +593,66 @@ impl App {
             tx.commit().await?;
         }
         Ok(changed)
+    }
+
+    /// Raises or clears the patient's "Overdue" flag by today's due date
+    /// (the care plan's schedule or the clinic's cadence) and writes the
+    /// due date and the flag bits to the registry row. Returns whether the
+    /// patient is overdue.
+    pub(crate) async fn apply_overdue(
+        &self,
+        tx: &mut Tx,
+        row: &PatientStatus,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let org = self.org;
+        let patient = row.patient_id;
+        let ms = measures::measures_for(tx, org, patient, row.episode_id).await?;
+        let plan_due = self.plan_due(tx, patient, &ms).await?;
+        let due = match &plan_due {
+            Some(d) => d.clone(),
+            None => flag::clinic_due(
+                row.last_measured_on.unwrap_or(row.episode_start),
+                self.cadence(),
+            ),
+        };
+        registry::set_measures_due(tx, org, patient, plan_due.map(|d| d.on_time_until)).await?;
+        let active = flags::active_for(tx, org, patient).await?;
+        let current = active.iter().find(|f| f.kind == FlagKind::Overdue);
+        let overdue = due.is_overdue(today);
+        match (overdue, current) {
+            (true, None) => {
+                let id = FlagId::generate(self.clock(), self.entropy());
+                let (reason, since) = self.overdue_flag_due(&due, now);
+                flags::raise(tx, org, id, patient, FlagKind::Overdue, &reason, since, now).await?;
+            }
+            (true, Some(f)) if f.reason != due.reason => {
+                flags::update_reason(tx, org, f.id, &due.reason, now).await?;
+            }
+            (false, Some(f)) => {
+                flags::clear(tx, org, f.id, now, now).await?;
+            }
+            _ => {}
+        }
+        let mut kinds: Vec<FlagKind> = active
+            .iter()
+            .map(|f| f.kind)
+            .filter(|k| *k != FlagKind::Overdue)
+            .collect();
+        if overdue {
+            kinds.push(FlagKind::Overdue);
+        }
+        registry::set_flags(
+            tx,
+            org,
+            patient,
+            FlagKind::bits(&kinds),
+            FlagKind::urgency(&kinds),
+            now,
+        )
+        .await?;
+        Ok(overdue)
     }
 
     /// Acknowledges a flag with a note: someone saw it and acted. The flag

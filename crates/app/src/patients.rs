@@ -20,6 +20,8 @@ pub struct Chart {
     pub purpose: Purpose,
     /// Scores, trajectories and flags; empty for roles that see no chart.
     pub measures: crate::ChartMeasures,
+    /// The care plan's card: version, signed, review due.
+    pub care_plan: Option<crate::PlanCard>,
 }
 
 /// One page of a patient search.
@@ -194,10 +196,13 @@ impl App {
             .await?;
         let org_id = caller.actor.org;
         let team = care_team::for_patient(&mut tx, org_id, id).await?;
-        let measures = if action == PatientAction::ReadChart {
-            self.chart_measures(&mut tx, id).await?
+        let (measures, care_plan) = if action == PatientAction::ReadChart {
+            (
+                self.chart_measures(&mut tx, id).await?,
+                self.plan_card(&mut tx, id).await?,
+            )
         } else {
-            crate::ChartMeasures::default()
+            (crate::ChartMeasures::default(), None)
         };
         let rec = self.patient_record(caller, "chart.open", id, purpose);
         audit::append(&mut tx, rec).await?;
@@ -207,6 +212,7 @@ impl App {
             care_team: team,
             purpose,
             measures,
+            care_plan,
         })
     }
 

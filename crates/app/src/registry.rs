@@ -109,7 +109,11 @@ impl App {
                     .into_iter()
                     .filter(|k| *k != FlagKind::Overdue)
                     .collect();
-                if flag::is_overdue(last, today, cadence) {
+                let overdue = match s.measures_due_on {
+                    Some(due) => today > due,
+                    None => flag::is_overdue(last, today, cadence),
+                };
+                if overdue {
                     kinds.push(FlagKind::Overdue);
                 }
                 kinds.sort_by_key(|k| FlagKind::ALL.iter().position(|x| x == k));

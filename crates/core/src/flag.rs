@@ -148,6 +148,31 @@ pub struct Cadence {
     pub overdue_after_weeks: i64,
 }
 
+/// Until when a patient is on time with measures, and why: the clinic's
+/// cadence, or the schedule of the patient's care plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Due {
+    /// The last day that is still on time.
+    pub on_time_until: Date,
+    /// Why the patient is overdue after it, in words.
+    pub reason: String,
+}
+
+impl Due {
+    pub fn is_overdue(&self, today: Date) -> bool {
+        today > self.on_time_until
+    }
+}
+
+/// The clinic-wide cadence counted from `last`, the last measure (or the
+/// episode start when nothing was measured).
+pub fn clinic_due(last: Date, cadence: Cadence) -> Due {
+    Due {
+        on_time_until: last + time::Duration::days(cadence.overdue_after_weeks * 7),
+        reason: format!("last measure {last}"),
+    }
+}
+
 /// The flags that should be active now, each with the reason in words.
 /// `episode_start` counts as the last contact when nothing was measured yet.
 pub fn wanted(
@@ -155,6 +180,21 @@ pub fn wanted(
     episode_start: Date,
     today: Date,
     cadence: Cadence,
+) -> BTreeMap<FlagKind, String> {
+    let last = measures
+        .iter()
+        .map(|m| m.latest_on)
+        .max()
+        .unwrap_or(episode_start);
+    wanted_by(measures, &clinic_due(last, cadence), today)
+}
+
+/// As [`wanted`], with "Overdue" decided by `due` (a care plan's schedule,
+/// or [`clinic_due`]).
+pub fn wanted_by(
+    measures: &[MeasureState<'_>],
+    due: &Due,
+    today: Date,
 ) -> BTreeMap<FlagKind, String> {
     let mut out: BTreeMap<FlagKind, Vec<String>> = BTreeMap::new();
     for m in measures {
@@ -177,15 +217,10 @@ pub fn wanted(
             _ => {}
         }
     }
-    let last = measures
-        .iter()
-        .map(|m| m.latest_on)
-        .max()
-        .unwrap_or(episode_start);
-    if is_overdue(last, today, cadence) {
+    if due.is_overdue(today) {
         out.entry(FlagKind::Overdue)
             .or_default()
-            .push(format!("last measure {last}"));
+            .push(due.reason.clone());
     }
     out.into_iter().map(|(k, v)| (k, v.join("; "))).collect()
 }

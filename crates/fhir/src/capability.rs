@@ -256,6 +256,50 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
             "active (open) or finished (discharged).",
         ),
     ];
+    let care_plan_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required (or subject): the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/CarePlan-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        param(
+            "status",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/CarePlan-status",
+            "active (the current version is signed) or draft.",
+        ),
+        COUNT,
+        OFFSET,
+    ];
+    let goal_params = [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required (or subject): the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/Goal-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        param(
+            "lifecycle-status",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/Goal-lifecycle-status",
+            "proposed, active, completed or cancelled.",
+        ),
+        COUNT,
+        OFFSET,
+    ];
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -322,6 +366,16 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                     "type": "EpisodeOfCare",
                     "interaction": interactions(&["read", "search-type"]),
                     "searchParam": search_params(&episode_params)
+                },
+                {
+                    "type": "CarePlan",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&care_plan_params)
+                },
+                {
+                    "type": "Goal",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&goal_params)
                 }
             ]
         }]

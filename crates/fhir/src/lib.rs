@@ -12,10 +12,12 @@
 
 pub mod bundle;
 pub mod capability;
+pub mod care_plan;
 pub mod care_team;
 pub mod condition;
 pub mod episode_of_care;
 pub mod flag;
+pub mod goal;
 pub mod observation;
 pub mod outcome;
 pub mod patient;

@@ -164,3 +164,17 @@ pub async fn search(
         .filter(|c| statuses.is_empty() || statuses.contains(&c.clinical_status))
         .collect())
 }
+
+/// The patient's active diagnoses as (id, ICD-10-CM code, display), primary
+/// first: what a care plan's problems can be linked to.
+pub async fn active_for_plan(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+) -> Result<Vec<(ConditionId, String, String)>> {
+    Ok(search(tx, org, patient, &[ClinicalStatus::Active], None)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.code, c.display))
+        .collect())
+}

@@ -14,6 +14,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod bulk;
+pub mod care_plans;
 pub mod care_team;
 pub mod conditions;
 pub mod education;

@@ -33,6 +33,9 @@ pub struct PatientStatus {
     /// Higher is more urgent; sorts the registry.
     pub urgency: i64,
     pub updated_at: OffsetDateTime,
+    /// The last day the patient is on time by their care plan's schedule;
+    /// `None` when no plan schedules measures (the clinic's cadence applies).
+    pub measures_due_on: Option<Date>,
 }
 
 /// Writes a patient's registry row. The name and MRN are copied from
@@ -42,9 +45,9 @@ pub async fn upsert(tx: &mut Tx, org: OrgId, s: &PatientStatus) -> Result<()> {
         sqlx::query(
             "INSERT INTO patient_status (org_id, patient_id, episode_id, family_name, given_names, mrn, episode_start, \
              last_measured_on, phq9_score, phq9_change, phq9_severity, phq9_status, gad7_score, gad7_change, \
-             gad7_severity, gad7_status, status, status_rank, flags, urgency, updated_at) \
+             gad7_severity, gad7_status, status, status_rank, flags, urgency, updated_at, measures_due_on) \
              SELECT $1, $2, $3, p.family_name, p.given_names, p.mrn, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18 FROM patients p WHERE p.org_id = $1 AND p.id = $2 \
+             $14, $15, $16, $17, $18, $19 FROM patients p WHERE p.org_id = $1 AND p.id = $2 \
              ON CONFLICT (org_id, patient_id) DO UPDATE SET episode_id = excluded.episode_id, \
              family_name = excluded.family_name, given_names = excluded.given_names, mrn = excluded.mrn, \
              episode_start = excluded.episode_start, last_measured_on = excluded.last_measured_on, \
@@ -53,12 +56,14 @@ pub async fn upsert(tx: &mut Tx, org: OrgId, s: &PatientStatus) -> Result<()> {
              gad7_score = excluded.gad7_score, gad7_change = excluded.gad7_change, \
              gad7_severity = excluded.gad7_severity, gad7_status = excluded.gad7_status, \
              status = excluded.status, status_rank = excluded.status_rank, flags = excluded.flags, \
-             urgency = excluded.urgency, updated_at = excluded.updated_at",
+             urgency = excluded.urgency, updated_at = excluded.updated_at, \
+             measures_due_on = excluded.measures_due_on",
         )
         .bind(org.0).bind(s.patient_id.0).bind(s.episode_id.0).bind(s.episode_start).bind(s.last_measured_on)
         .bind(s.phq9.score).bind(s.phq9.change).bind(&s.phq9.severity).bind(&s.phq9.status)
         .bind(s.gad7.score).bind(s.gad7.change).bind(&s.gad7.severity).bind(&s.gad7.status)
         .bind(&s.status).bind(s.status_rank).bind(s.flags).bind(s.urgency).bind(s.updated_at)
+        .bind(s.measures_due_on)
         .execute(c).await?;
     });
     Ok(())
@@ -118,24 +123,56 @@ pub async fn get(tx: &mut Tx, org: OrgId, patient: PatientId) -> Result<Option<P
     Ok(row.map(PatientStatus::from))
 }
 
-/// Patients whose last measure (or episode start) is before `on_time_since`
-/// and who do not carry the overdue bit yet, or who carry it and are on
-/// time again: the calendar's work for the flag sweep.
+/// Patients who are overdue (see [`OVERDUE`]) and do not carry the overdue
+/// bit yet, or who carry it and are on time again: the calendar's work for
+/// the flag sweep.
 pub async fn overdue_changes(
     tx: &mut Tx,
     org: OrgId,
     on_time_since: Date,
+    today: Date,
     overdue_bit: i64,
     limit: u32,
 ) -> Result<Vec<PatientId>> {
     let rows: Vec<Uuid> = on_tx!(tx, c => {
         sqlx::query_scalar(
             "SELECT patient_id FROM patient_status WHERE org_id = $1 AND \
-             ((COALESCE(last_measured_on, episode_start) < $2) <> ((flags & $3) <> 0)) LIMIT $4",
+             ((CASE WHEN measures_due_on IS NULL THEN COALESCE(last_measured_on, episode_start) < $2 \
+             ELSE measures_due_on < $5 END) <> ((flags & $3) <> 0)) LIMIT $4",
         )
-        .bind(org.0).bind(on_time_since).bind(overdue_bit).bind(i64::from(limit)).fetch_all(c).await?
+        .bind(org.0).bind(on_time_since).bind(overdue_bit).bind(i64::from(limit)).bind(today)
+        .fetch_all(c).await?
     });
     Ok(rows.into_iter().map(PatientId).collect())
+}
+
+/// Sets the last day the patient is on time by their care plan's schedule;
+/// `None` when no plan schedules measures (the clinic's cadence applies).
+pub async fn set_measures_due(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+    due: Option<Date>,
+) -> Result<()> {
+    on_tx!(tx, c => {
+        sqlx::query("UPDATE patient_status SET measures_due_on = $3 WHERE org_id = $1 AND patient_id = $2")
+            .bind(org.0).bind(patient.0).bind(due).execute(c).await?;
+    });
+    Ok(())
+}
+
+/// The care plan's due date on the registry row: `None` when the patient
+/// has no row, `Some(None)` when the clinic's cadence applies.
+pub async fn measures_due(
+    tx: &mut Tx,
+    org: OrgId,
+    patient: PatientId,
+) -> Result<Option<Option<Date>>> {
+    let row: Option<(Option<Date>,)> = on_tx!(tx, c => {
+        sqlx::query_as("SELECT measures_due_on FROM patient_status WHERE org_id = $1 AND patient_id = $2")
+            .bind(org.0).bind(patient.0).fetch_optional(c).await?
+    });
+    Ok(row.map(|(d,)| d))
 }
 
 #[derive(FromRow)]
@@ -157,11 +194,12 @@ struct StatusRow {
     flags: i64,
     urgency: i64,
     updated_at: OffsetDateTime,
+    measures_due_on: Option<Date>,
 }
 
 const STATUS_COLUMNS: &str = "s.patient_id, s.episode_id, s.episode_start, s.last_measured_on, s.phq9_score, \
     s.phq9_change, s.phq9_severity, s.phq9_status, s.gad7_score, s.gad7_change, s.gad7_severity, s.gad7_status, \
-    s.status, s.status_rank, s.flags, s.urgency, s.updated_at";
+    s.status, s.status_rank, s.flags, s.urgency, s.updated_at, s.measures_due_on";
 
 impl From<StatusRow> for PatientStatus {
     fn from(r: StatusRow) -> PatientStatus {
@@ -187,6 +225,7 @@ impl From<StatusRow> for PatientStatus {
             flags: r.flags,
             urgency: r.urgency,
             updated_at: r.updated_at,
+            measures_due_on: r.measures_due_on,
         }
     }
 }
@@ -254,7 +293,8 @@ impl Sort {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagFilter {
     Bit(i64),
-    /// Last measure (or episode start) before this day.
+    /// Last measure (or episode start) before this day, or, for a patient
+    /// whose care plan schedules measures, past the schedule's due date.
     MeasuredBefore(Date),
 }
 
@@ -343,8 +383,12 @@ pub async fn query(
         }
         Some(FlagFilter::MeasuredBefore(d)) => {
             let p = param(Bind::Date(d), &mut binds);
+            let t = param(Bind::Date(today), &mut binds);
+            // A care plan's schedule, where there is one, decides instead of
+            // the clinic's cadence.
             filter.push_str(&format!(
-                " AND COALESCE(s.last_measured_on, s.episode_start) < {p}"
+                " AND (CASE WHEN s.measures_due_on IS NULL THEN COALESCE(s.last_measured_on, s.episode_start) < {p} \
+                 ELSE s.measures_due_on < {t} END)"
             ));
         }
         None => {}

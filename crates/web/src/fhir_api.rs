@@ -18,10 +18,12 @@ use tandem_fhir::questionnaire_response::ParsedResponse;
 use tandem_fhir::{FHIR_JSON, MRN_SYSTEM};
 use time::OffsetDateTime;
 
+mod care_plan;
 mod dx;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(care_plan::routes())
         .route("/metadata", get(metadata))
         .route("/Patient", get(search_patients).post(create_patient))
         .route("/Patient/{id}", get(read_patient).put(update_patient))

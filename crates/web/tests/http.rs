@@ -1381,6 +1381,40 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let condition_id = r.json()["id"].as_str().unwrap().to_string();
+    // A care plan with one goal: a plan and a goal to read.
+    let dr = e.app.authenticate_bearer(&tok).await.unwrap();
+    let goal = tandem_core::care_plan::Goal {
+        id: tandem_core::ids::GoalId(uuid::Uuid::from_u128(
+            0x0190_0000_0000_7000_8000_0000_0000_0001,
+        )),
+        problem: 0,
+        target: tandem_core::care_plan::Target::Smart {
+            text: "Back at work".into(),
+            due: None,
+        },
+        status: tandem_core::care_plan::GoalStatus::Active,
+    };
+    let goal_id = goal.id.to_string();
+    let body = tandem_core::care_plan::PlanBody {
+        problems: vec![tandem_core::care_plan::Problem {
+            text: "Low mood".into(),
+            diagnosis: None,
+        }],
+        goals: vec![goal],
+        therapy: vec![],
+        medication: None,
+        schedule: vec![],
+        review_every_weeks: 8,
+        shared_decisions: String::new(),
+    };
+    let plan_id = e
+        .app
+        .start_care_plan(&dr, pid.parse().unwrap(), body, "Intake")
+        .await
+        .unwrap()
+        .plan
+        .id
+        .to_string();
     let cs = e
         .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
         .await
@@ -1396,7 +1430,7 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 ("reference", _) => format!("Patient/{pid}"),
                 ("uri", _) => "urn:tandem:questionnaire:phq9".to_string(),
                 ("token", "identifier") => "1000018".to_string(),
-                ("token", "status") => "active".to_string(),
+                ("token", "status") | ("token", "lifecycle-status") => "active".to_string(),
                 ("token", "clinical-status") => "active".to_string(),
                 ("token", _) => "44249-1".to_string(),
                 _ => "a".to_string(),
@@ -1409,6 +1443,8 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "Flag",
                 "Condition",
                 "EpisodeOfCare",
+                "CarePlan",
+                "Goal",
             ];
             let also = if per_patient.contains(&kind) && name != "patient" && name != "subject" {
                 format!("&patient={pid}")
@@ -1434,6 +1470,8 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "read" if kind == "Flag" => format!("{kind}/{flag_id}"),
                 "read" if kind == "Condition" => format!("{kind}/{condition_id}"),
                 "read" if kind == "EpisodeOfCare" => format!("{kind}/{episode_id}"),
+                "read" if kind == "CarePlan" => format!("{kind}/{plan_id}"),
+                "read" if kind == "Goal" => format!("{kind}/{goal_id}"),
                 "read" => format!("{kind}/{pid}"),
                 _ => continue,
             };

@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod care_plan;
 mod dx;
 mod education;
 mod intake;
@@ -68,6 +69,15 @@ pub fn routes() -> Router<AppState> {
         .route("/patients/{id}/episode/enrol", post(dx::enrol))
         .route("/patients/{id}/episode/transition", post(dx::transition))
         .route("/patients/{id}/episode/discharge", post(dx::discharge))
+        .route(
+            "/patients/{id}/plan",
+            get(care_plan::page).post(care_plan::save),
+        )
+        .route("/patients/{id}/plan/edit", get(care_plan::edit_form))
+        .route("/patients/{id}/plan/sign", post(care_plan::sign))
+        .route("/patients/{id}/plan/agreement", post(care_plan::agreement))
+        .route("/patients/{id}/plan/versions", get(care_plan::versions))
+        .route("/patients/{id}/plan/compare", get(care_plan::compare))
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
         .route("/registry.csv", get(registry::csv))

@@ -443,7 +443,7 @@ pub struct Header {
 }
 
 impl Header {
-    fn of(p: &Patient, today: time::Date) -> Header {
+    pub(super) fn of(p: &Patient, today: time::Date) -> Header {
         let d = &p.demographics;
         let address = [
             &d.address.line,
@@ -508,6 +508,8 @@ struct ChartPage {
     saved: Option<(String, String)>,
     /// Diagnoses and the episode of care; for clinicians only.
     dx: Option<super::dx::DxSection>,
+    /// The care plan card; for clinicians only.
+    plan: Option<super::care_plan::PlanCardView>,
 }
 
 #[derive(Template)]
@@ -630,6 +632,7 @@ pub(super) async fn render_chart(
         None
     };
     let m = clinical.then(|| super::measures::view(&s.app, &chart.measures, x.ack.as_ref()));
+    let plan = super::care_plan::card(clinical, chart.care_plan.as_ref());
     let saved = x.saved.as_deref().and_then(|id| {
         let card = m.as_ref()?.cards.iter().find(|c| c.id == id)?;
         let result = match (card.latest, &card.band) {
@@ -655,6 +658,7 @@ pub(super) async fn render_chart(
             m,
             saved,
             dx,
+            plan,
         },
     )
 }
