@@ -347,7 +347,7 @@ fn the_capability_statement_lists_what_the_server_does() {
         codes(&flag, "searchParam", "name"),
         ["patient", "subject", "status", "_count", "_offset"]
     );
-    assert_eq!(rest["resource"].as_array().unwrap().len(), 9);
+    assert_eq!(rest["resource"].as_array().unwrap().len(), 11);
 }
 
 #[test]
