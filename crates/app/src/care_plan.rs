@@ -468,6 +468,14 @@ impl App {
         Ok(choices)
     }
 
+    pub(crate) async fn plan_choices_in(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+    ) -> Result<PlanChoices> {
+        self.choices(tx, patient).await
+    }
+
     async fn choices(&self, tx: &mut Tx, patient: PatientId) -> Result<PlanChoices> {
         let org = self.org;
         let diagnoses = conditions::active_for_plan(tx, org, patient)

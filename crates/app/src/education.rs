@@ -1,14 +1,23 @@
 //! Education for patients: the leaflets that fit a patient's plan, and the
 //! record of what was given, by whom and when.
 
+use crate::care_plan::CarePlanView;
 use crate::{App, AppError, Caller, Result};
 use tandem_core::access::PatientAction;
 use tandem_core::education::{Context, Leaflet};
 use tandem_core::ids::{EducationGivenId, PatientId};
 use tandem_core::patient::Patient;
 use tandem_store::education::{self, Given};
-use tandem_store::{Tx, conditions};
+use tandem_store::{Tx, care_plans, conditions};
 use time::OffsetDateTime;
+
+/// The plan as the patient reads it, with its leaflets.
+#[derive(Clone, Debug)]
+pub struct PlanSummary {
+    pub patient: Patient,
+    pub plan: Option<CarePlanView>,
+    pub leaflets: Vec<ChosenLeaflet>,
+}
 
 /// A leaflet chosen for the patient, why, and when it was last given.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,19 +49,7 @@ impl App {
             .await?;
         let ctx = self.education_context(&mut tx, patient).await?;
         let given = education::list(&mut tx, caller.actor.org, patient).await?;
-        let chosen = self
-            .education
-            .select(&ctx)
-            .into_iter()
-            .map(|c| ChosenLeaflet {
-                last_given: given
-                    .iter()
-                    .find(|g| g.material == c.leaflet.id)
-                    .map(|g| g.given_at),
-                leaflet: c.leaflet.clone(),
-                because: c.because,
-            })
-            .collect();
+        let chosen = self.choose(&ctx, &given);
         let rec = self.patient_record(caller, "education.read", patient, purpose);
         tandem_store::audit::append(&mut tx, rec).await?;
         tx.commit().await?;
@@ -113,6 +110,18 @@ impl App {
     /// the current plan.
     async fn education_context(&self, tx: &mut Tx, patient: PatientId) -> Result<Context> {
         let diagnoses = conditions::active_codes(tx, self.org, patient).await?;
+        let mut therapies = Vec::new();
+        if let Some(plan) = care_plans::active_for(tx, self.org, patient).await?
+            && let Some(v) =
+                care_plans::version(tx, self.org, plan.id, plan.current_version).await?
+        {
+            therapies = v
+                .body()
+                .therapy
+                .iter()
+                .map(|t| t.modality.as_str().to_string())
+                .collect();
+        }
         let mut pathways = Vec::new();
         if let Some(d) = self.decided_pathway_in(tx, patient).await? {
             pathways.push(d.decision.pathway.as_str().to_string());
@@ -120,6 +129,7 @@ impl App {
         }
         Ok(Context {
             diagnoses,
+            therapies,
             pathways,
             ..Context::default()
         })
@@ -132,7 +142,54 @@ impl App {
 
     /// The version of the patient's active care plan, if any, so a record
     /// of education says which plan it went with.
-    async fn current_plan_version(&self, _tx: &mut Tx, _patient: PatientId) -> Result<Option<i32>> {
-        Ok(None)
+    async fn current_plan_version(&self, tx: &mut Tx, patient: PatientId) -> Result<Option<i32>> {
+        Ok(care_plans::active_for(tx, self.org, patient)
+            .await?
+            .map(|p| i32::try_from(p.current_version).unwrap_or(i32::MAX)))
+    }
+
+    /// The patient's version of their plan: the plan, the leaflets that go
+    /// with it, and the patient. One audited read.
+    pub async fn patient_plan_summary(
+        &self,
+        caller: &Caller,
+        patient: PatientId,
+    ) -> Result<PlanSummary> {
+        let (mut tx, purpose, person) = self
+            .begin_for_patient(
+                caller,
+                patient,
+                PatientAction::ReadChart,
+                "care_plan.summary",
+            )
+            .await?;
+        let plan = self.plan_view(&mut tx, patient).await?;
+        let ctx = self.education_context(&mut tx, patient).await?;
+        let given = education::list(&mut tx, caller.actor.org, patient).await?;
+        let leaflets = self.choose(&ctx, &given);
+        let mut rec = self.patient_record(caller, "care_plan.summary", patient, purpose);
+        rec.resource = plan.as_ref().map(|v| format!("CarePlan/{}", v.plan.id));
+        tandem_store::audit::append(&mut tx, rec).await?;
+        tx.commit().await?;
+        Ok(PlanSummary {
+            patient: person,
+            plan,
+            leaflets,
+        })
+    }
+
+    fn choose(&self, ctx: &Context, given: &[Given]) -> Vec<ChosenLeaflet> {
+        self.education
+            .select(ctx)
+            .into_iter()
+            .map(|c| ChosenLeaflet {
+                last_given: given
+                    .iter()
+                    .find(|g| g.material == c.leaflet.id)
+                    .map(|g| g.given_at),
+                leaflet: c.leaflet.clone(),
+                because: c.because,
+            })
+            .collect()
     }
 }

@@ -16,6 +16,7 @@ mod error;
 mod intake;
 mod measurement;
 mod patients;
+mod plan_from_intake;
 mod practitioners;
 mod records;
 mod registry;
@@ -27,7 +28,7 @@ pub use audit_log::{AuditPage, VerifyReport};
 pub use auth::{Authenticated, LoginError, LoginSuccess};
 pub use care_plan::{CarePlanView, Comparison, GoalView, PlanCard, PlanChoices};
 pub use diagnoses::{Diagnoses, DiagnosisChange};
-pub use education::{ChosenLeaflet, PatientEducation};
+pub use education::{ChosenLeaflet, PatientEducation, PlanSummary};
 pub use episodes_of_care::CareSummary;
 pub use error::{AppError, Forbidden, Result};
 pub use intake::{

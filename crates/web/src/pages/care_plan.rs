@@ -522,6 +522,8 @@ pub struct EditorForm {
     pub med_evaluation: String,
     pub med_notes: String,
     pub schedule: Vec<ScheduleRow>,
+    /// Drafted from the intake decision: every row needs the clinician's look.
+    pub from_intake: bool,
 }
 
 /// Blank rows offered for additions: the form needs no script.
@@ -531,6 +533,7 @@ impl EditorForm {
     fn of(body: &PlanBody, based_on: u32) -> EditorForm {
         EditorForm {
             based_on,
+            from_intake: false,
             reason: String::new(),
             review: body.review_every_weeks.to_string(),
             shared: body.shared_decisions.clone(),
@@ -646,6 +649,7 @@ impl EditorForm {
         let at = |name: &str, i: usize| get(&format!("{name}_{i}"));
         EditorForm {
             based_on: get("based_on").parse().unwrap_or(0),
+            from_intake: false,
             reason: get("reason"),
             review: get("review_every_weeks"),
             shared: get("shared_decisions"),
@@ -1012,7 +1016,14 @@ pub async fn edit_form(
     let pid = parse_pid(&id)?;
     let f = match s.app.care_plan(&auth.caller, pid).await? {
         Some(v) => EditorForm::of(v.current.body(), v.current.number()),
-        None => EditorForm::default(),
+        None => match s.app.draft_plan_from_intake(&auth.caller, pid).await? {
+            Some(body) => EditorForm {
+                reason: "Intake completed".into(),
+                from_intake: true,
+                ..EditorForm::of(&body, 0)
+            },
+            None => EditorForm::default(),
+        },
     };
     render_editor(
         &s,

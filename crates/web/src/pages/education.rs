@@ -213,10 +213,12 @@ pub async fn give(
 ) -> PageResult {
     let mut csrf = String::new();
     let mut materials = Vec::new();
+    let mut back_to_summary = false;
     for (k, v) in pairs {
         match k.as_str() {
             "csrf" => csrf = v,
             "material" => materials.push(v),
+            "back" => back_to_summary = v == "summary",
             _ => {}
         }
     }
@@ -225,6 +227,9 @@ pub async fn give(
     }
     let pid = parse_pid(&id)?;
     match s.app.give_education(&auth.caller, pid, &materials).await {
+        Ok(_) if back_to_summary => {
+            Ok(Redirect::to(&format!("/patients/{pid}/plan/summary?notice=given")).into_response())
+        }
         Ok(_) => {
             Ok(Redirect::to(&format!("/patients/{pid}/education?notice=given")).into_response())
         }

@@ -11,6 +11,7 @@ mod education;
 mod intake;
 mod measures;
 mod notifications;
+mod patient_plan;
 mod patients;
 mod registry;
 
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
             get(care_plan::page).post(care_plan::save),
         )
         .route("/patients/{id}/plan/edit", get(care_plan::edit_form))
+        .route("/patients/{id}/plan/summary", get(patient_plan::page))
         .route("/patients/{id}/plan/sign", post(care_plan::sign))
         .route("/patients/{id}/plan/agreement", post(care_plan::agreement))
         .route("/patients/{id}/plan/versions", get(care_plan::versions))
