@@ -10,6 +10,7 @@ use tandem_core::care_plan::{
     Format, Frequency, Goal, GoalStatus, Medication, Modality, PlanBody, Problem, Scheduled,
     Setting, Target, Therapy, suggested_targets,
 };
+use tandem_core::diagnosis::Category;
 use tandem_core::ids::{GoalId, PatientId};
 use tandem_core::role::Role;
 use tandem_store::{audit, measures};
@@ -79,6 +80,18 @@ impl App {
                 every_weeks: SCHEDULE_WEEKS,
             })
             .collect();
+        // Mood and anxiety scores are goals of the mental-health problem,
+        // when there is one.
+        let mood_problem = problems
+            .iter()
+            .position(|p| {
+                p.diagnosis.as_ref().is_some_and(|d| {
+                    self.diagnoses
+                        .get(&d.code)
+                        .is_some_and(|c| c.category == Category::MentalHealth)
+                })
+            })
+            .unwrap_or(0);
         let goals: Vec<Goal> = schedule
             .iter()
             .filter_map(|s| {
@@ -87,7 +100,7 @@ impl App {
                     .next()?;
                 Some(Goal {
                     id: GoalId::generate(self.clock(), self.entropy()),
-                    problem: 0,
+                    problem: mood_problem,
                     target: Target::Measurable {
                         instrument: s.instrument.clone(),
                         comparator: target.comparator,

@@ -109,6 +109,7 @@ pub async fn create(url: &str) -> Result<App> {
     let today = app.clock().today();
     let therapists = [&t_kim, &t_ortiz];
     let prescribers = [&dr_lee, &np_patel];
+    let mut clinic = Vec::new();
     for i in 0..60 {
         let female = rng.below(2) == 0;
         let given = if female {
@@ -183,12 +184,21 @@ pub async fn create(url: &str) -> Result<App> {
             app.add_care_team_member(&reg, p.id, n_park.id, None)
                 .await?;
         }
+        let mut first_measured = None;
         if let Some(plan) = plan(i, &scores) {
             for sub in history(i, &plan, app.now(), &scores) {
+                first_measured.get_or_insert(sub.authored.date());
                 app.record_response(&reg, p.id, sub).await?;
             }
         }
+        clinic.push(crate::demo_care::DemoPatient {
+            index: i,
+            id: p.id,
+            clinician: reg,
+            first_measured,
+        });
     }
+    crate::demo_care::stages(&app, &clinic, dr_lee.id).await?;
     app.sweep_overdue().await?;
     Ok(app)
 }

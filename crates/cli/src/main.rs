@@ -4,6 +4,7 @@
 
 mod clinic_settings;
 mod demo;
+mod demo_care;
 mod score;
 mod seed;
 mod system;

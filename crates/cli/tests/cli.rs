@@ -579,6 +579,55 @@ async fn demo(backend: Backend) {
             .await
             > 40 * 10
     );
+    // Every stage of the intake and the care plan.
+    for (what, at_least, sql) in [
+        (
+            "patients with diagnoses",
+            40,
+            "SELECT COUNT(DISTINCT patient_id) FROM conditions",
+        ),
+        (
+            "dual-diagnosis patients",
+            2,
+            "SELECT COUNT(DISTINCT c.patient_id) FROM conditions c JOIN conditions s \
+             ON s.patient_id = c.patient_id AND s.code LIKE 'F1%' \
+             WHERE c.code NOT LIKE 'F1%' AND c.clinical_status = 'active' AND s.clinical_status = 'active'",
+        ),
+        (
+            "intakes in progress",
+            2,
+            "SELECT COUNT(*) FROM assessments WHERE decision IS NULL",
+        ),
+        (
+            "intakes accepted",
+            10,
+            "SELECT COUNT(*) FROM assessments WHERE decision = 'accepted'",
+        ),
+        (
+            "intakes overridden with a reason",
+            1,
+            "SELECT COUNT(*) FROM assessments WHERE decision = 'overridden' AND decision_reason <> ''",
+        ),
+        ("care plans", 10, "SELECT COUNT(*) FROM care_plans"),
+        (
+            "plans with three versions",
+            2,
+            "SELECT COUNT(*) FROM care_plans WHERE current_version >= 3",
+        ),
+        (
+            "agreed versions",
+            2,
+            "SELECT COUNT(*) FROM care_plan_versions WHERE patient_agreed_at IS NOT NULL",
+        ),
+        (
+            "residential to IOP to outpatient",
+            2,
+            "SELECT COUNT(*) FROM episode_transitions",
+        ),
+    ] {
+        let n = db.count(sql).await;
+        assert!(n >= at_least, "{n} {what} in the demo");
+    }
     assert_intact(&db.run(&["audit", "verify"]).await);
     // The clinic is served and its staff can use the API.
     let token = db.issue_token("dr_lee").await;

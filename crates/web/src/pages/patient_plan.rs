@@ -48,8 +48,16 @@ pub async fn page(
     let sum = s.app.patient_plan_summary(&auth.caller, pid).await?;
     let sections = match &sum.plan {
         Some(view) => {
-            let body = view.current.body();
-            let signed = match &view.current {
+            // The patient reads what the team signed; a draft in progress
+            // shows only when nothing was ever signed.
+            let shown = view
+                .versions
+                .iter()
+                .rev()
+                .find(|v| matches!(v, AnyVersion::Signed(_)))
+                .unwrap_or(&view.current);
+            let body = shown.body();
+            let signed = match shown {
                 AnyVersion::Signed(v) => {
                     let sig = v.signature();
                     Some((view.name(sig.by), sig.at.date()))
@@ -63,9 +71,9 @@ pub async fn page(
                 .as_ref()
                 .map_or(view.plan.created_at.date(), |s| s.at.date());
             let facts = PlanFacts {
-                version: view.current.number(),
+                version: shown.number(),
                 signed,
-                agreed_on: view.current.agreement().map(|a| a.at.date()),
+                agreed_on: shown.agreement().map(|a| a.at.date()),
                 next_review: from
                     .checked_add(time::Duration::weeks(i64::from(body.review_every_weeks))),
             };

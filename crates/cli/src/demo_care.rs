@@ -1,0 +1,344 @@
+//! The demo clinic's intake and care-plan stages: diagnoses (some dual),
+//! enrolments, intakes decided (one overridden by the clinician), care plans
+//! with a few versions, a new intake still in progress, and a patient who
+//! moved from residential to intensive outpatient to outpatient care.
+
+use anyhow::{Context, Result};
+use tandem_app::{App, Caller, Choice, DecisionRequest, DiagnosisChange, Source, Submission};
+use tandem_core::assessment::{AssessmentInput, SubstanceInput};
+use tandem_core::care_plan::{Frequency, Goal, GoalStatus, Target};
+use tandem_core::diagnosis::NewDiagnosisInput;
+use tandem_core::episode::{EnrolInput, TransitionInput};
+use tandem_core::ids::{GoalId, PatientId, UserId};
+use time::{Date, Duration};
+
+/// One demo patient as the clinical stages see it.
+pub struct DemoPatient {
+    pub index: usize,
+    pub id: PatientId,
+    /// The clinician who registered the patient (on the care team).
+    pub clinician: Caller,
+    /// The first measure's day, when the patient has a history.
+    pub first_measured: Option<Date>,
+}
+
+fn diagnosis(code: &str, rank: &str) -> NewDiagnosisInput {
+    NewDiagnosisInput {
+        code: code.into(),
+        rank: rank.into(),
+        clinical_status: "active".into(),
+        onset: String::new(),
+        note: String::new(),
+    }
+}
+
+fn assessment(presenting: &str, preference: &str) -> AssessmentInput {
+    AssessmentInput {
+        presenting_problems: presenting.into(),
+        suicidal_ideation: "none".into(),
+        overall_risk: "low".into(),
+        medication_preference: preference.into(),
+        strengths: "Supportive sister; wants to get back to work".into(),
+        ..AssessmentInput::default()
+    }
+}
+
+/// The diagnoses a patient with a history gets: depression for everyone,
+/// anxiety for some, and for those with drinking or trauma histories the
+/// matching code (which makes them dual-diagnosis patients).
+fn codes(i: usize) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![(if i.is_multiple_of(2) { "F33.1" } else { "F32.1" }, "primary")];
+    if i % 4 == 1 {
+        out.push(("F41.1", "secondary"));
+    }
+    if i % 10 == 2 {
+        out.push(("F10.20", "secondary"));
+    }
+    if i % 12 == 4 {
+        out.push(("F43.10", "secondary"));
+    }
+    out
+}
+
+/// `prescriber` joins the care team of the patient on the addiction track,
+/// for the medication evaluation the pathway asks for.
+pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: UserId) -> Result<()> {
+    let today = app.clock().today();
+    // One intake is overridden by the clinician: the first recommendation
+    // that asks for medication.
+    let mut overridden = false;
+    for p in patients {
+        let c = &p.clinician;
+        let Some(first) = p.first_measured else {
+            continue;
+        };
+        for (code, rank) in codes(p.index) {
+            app.add_diagnosis(c, p.id, &diagnosis(code, rank))
+                .await
+                .with_context(|| format!("demo diagnosis {code}"))?;
+        }
+        let program = if p.index % 10 == 2 {
+            "co_occurring"
+        } else {
+            "mental_health"
+        };
+        app.enrol_patient(
+            c,
+            p.id,
+            &EnrolInput {
+                program: program.into(),
+                level: "outpatient".into(),
+                on: first.to_string(),
+            },
+        )
+        .await
+        .context("demo enrolment")?;
+        // Half of the measured clinic has been through the intake with a
+        // care plan; the rest were measured before Tandem's intake existed.
+        if p.index >= 30 {
+            continue;
+        }
+        let id = app
+            .save_assessment(
+                c,
+                p.id,
+                None,
+                &assessment("Low mood, poor sleep", "open_to_medication"),
+            )
+            .await
+            .context("demo assessment")?;
+        let shown = app.intake(c, p.id, None).await?.recommendation.pathway;
+        let Some(shown) = shown else {
+            continue;
+        };
+        let choice = if !overridden && shown.includes_medication() {
+            overridden = true;
+            Choice::Override {
+                pathway: "therapy".into(),
+                reason: "Wants to start with therapy alone after a full discussion of the options; revisit medication at the 6-week review".into(),
+            }
+        } else {
+            Choice::Accept
+        };
+        app.decide_pathway(
+            c,
+            p.id,
+            &DecisionRequest {
+                assessment: id,
+                shown: Some(shown),
+                choice,
+            },
+        )
+        .await
+        .context("demo decision")?;
+        plan_with_versions(app, p, "Intake completed").await?;
+    }
+
+    // Two new intakes in progress: enrolled, the first measures of the
+    // packet in, the assessment started, no decision yet.
+    for p in patients.iter().filter(|p| [5, 11].contains(&p.index)) {
+        let c = &p.clinician;
+        app.enrol_patient(
+            c,
+            p.id,
+            &EnrolInput {
+                program: "mental_health".into(),
+                level: "outpatient".into(),
+                on: today.to_string(),
+            },
+        )
+        .await?;
+        let now = app.now();
+        for (instrument, answers) in [
+            ("phq9", [2u8, 2, 2, 1, 1, 1, 1, 0, 0].as_slice()),
+            ("gad7", [2u8, 2, 1, 1, 1, 1, 1].as_slice()),
+        ] {
+            let answers = answers
+                .iter()
+                .enumerate()
+                .map(|(k, a)| ((k + 1).to_string(), a.to_string()))
+                .collect();
+            app.record_response(
+                c,
+                p.id,
+                Submission {
+                    instrument: instrument.into(),
+                    answers,
+                    authored: now - Duration::minutes(30),
+                    source: Source::Chart,
+                },
+            )
+            .await?;
+        }
+        app.save_assessment(
+            c,
+            p.id,
+            None,
+            &assessment("Worry and low mood since a job loss", "not_stated"),
+        )
+        .await?;
+    }
+
+    // Residential → intensive outpatient → outpatient, for opioid use
+    // disorder with depression: a dual-diagnosis patient on both tracks.
+    if let Some(p) = patients.iter().find(|p| p.index == 23) {
+        let c = &p.clinician;
+        app.add_care_team_member(c, p.id, prescriber, None).await?;
+        for (code, rank) in [("F11.20", "primary"), ("F32.1", "secondary")] {
+            app.add_diagnosis(c, p.id, &diagnosis(code, rank)).await?;
+        }
+        let start = today - Duration::days(63);
+        app.enrol_patient(
+            c,
+            p.id,
+            &EnrolInput {
+                program: "substance_use".into(),
+                level: "residential".into(),
+                on: start.to_string(),
+            },
+        )
+        .await?;
+        for (level, days_ago, reason) in [
+            (
+                "intensive_outpatient",
+                35,
+                "Completed the residential phase; stable housing arranged",
+            ),
+            (
+                "outpatient",
+                7,
+                "Attending every IOP day for four weeks; no use; ready to step down",
+            ),
+        ] {
+            app.change_level_of_care(
+                c,
+                p.id,
+                &TransitionInput {
+                    level: level.into(),
+                    on: (today - Duration::days(days_ago)).to_string(),
+                    reason: reason.into(),
+                },
+            )
+            .await?;
+        }
+        // PHQ-9 every two weeks since admission, from moderately severe to mild.
+        for (k, total) in [17u8, 15, 12, 10, 8].iter().enumerate() {
+            let mut left = *total;
+            let answers = (1..=9)
+                .map(|item| {
+                    let a = if item == 9 { 0 } else { left.min(3) };
+                    left -= a;
+                    (item.to_string(), a.to_string())
+                })
+                .collect();
+            let at = (start + Duration::days(1 + 14 * k as i64))
+                .midnight()
+                .assume_utc()
+                + Duration::hours(10);
+            app.record_response(
+                c,
+                p.id,
+                Submission {
+                    instrument: "phq9".into(),
+                    answers,
+                    authored: at,
+                    source: Source::Chart,
+                },
+            )
+            .await?;
+        }
+        let mut a = assessment(
+            "Daily heroin use for three years; low mood",
+            "open_to_medication",
+        );
+        a.substances = vec![SubstanceInput {
+            substance: "opioid_heroin".into(),
+            route: "injected".into(),
+            frequency: "daily".into(),
+            last_use: (start - Duration::days(2)).to_string(),
+            last_use_unknown: false,
+            note: String::new(),
+        }];
+        let id = app.save_assessment(c, p.id, None, &a).await?;
+        let shown = app.intake(c, p.id, None).await?.recommendation.pathway;
+        app.decide_pathway(
+            c,
+            p.id,
+            &DecisionRequest {
+                assessment: id,
+                shown,
+                choice: Choice::Accept,
+            },
+        )
+        .await?;
+        plan_with_versions(app, p, "Intake completed in residential care").await?;
+    }
+
+    // One diagnosis moved to remission.
+    if let Some(p) = patients.iter().find(|p| p.index == 1) {
+        let dx = app.patient_diagnoses(&p.clinician, p.id).await?;
+        if let Some(anx) = dx.conditions.iter().find(|c| c.code == "F41.1") {
+            app.change_diagnosis(
+                &p.clinician,
+                p.id,
+                anx.id,
+                &DiagnosisChange {
+                    clinical_status: Some("remission".into()),
+                    rank: None,
+                    onset: None,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The plan drafted from the intake, signed; for some patients a second
+/// version (a SMART goal added) signed and agreed, and for others a third,
+/// still a draft (sessions stepped down).
+async fn plan_with_versions(app: &App, p: &DemoPatient, reason: &str) -> Result<()> {
+    let c = &p.clinician;
+    let Some(body) = app.draft_plan_from_intake(c, p.id).await? else {
+        return Ok(());
+    };
+    let view = app.start_care_plan(c, p.id, body.clone(), reason).await?;
+    app.sign_care_plan(c, p.id, view.current.number()).await?;
+    if !p.index.is_multiple_of(3) && p.index != 23 {
+        return Ok(());
+    }
+    let mut v2 = body;
+    v2.goals.push(Goal {
+        id: GoalId::generate(app.clock(), app.entropy()),
+        problem: 0,
+        target: Target::Smart {
+            text: "Back at work three days a week".into(),
+            due: Some(app.clock().today() + Duration::weeks(16)),
+        },
+        status: GoalStatus::Active,
+    });
+    for g in &mut v2.goals {
+        g.status = GoalStatus::Active;
+    }
+    let n = app
+        .revise_care_plan(
+            c,
+            p.id,
+            1,
+            v2.clone(),
+            "Added a work goal agreed in session 4",
+        )
+        .await?;
+    app.sign_care_plan(c, p.id, n).await?;
+    app.record_plan_agreement(c, p.id, n, "Read through together; copy given")
+        .await?;
+    if p.index.is_multiple_of(5) || p.index == 23 {
+        let mut v3 = v2;
+        for t in &mut v3.therapy {
+            t.frequency = Frequency::EveryTwoWeeks;
+        }
+        app.revise_care_plan(c, p.id, n, v3, "Stepping sessions down to every 2 weeks")
+            .await?;
+    }
+    Ok(())
+}
