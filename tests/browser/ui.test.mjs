@@ -398,6 +398,68 @@ describe('web UI', { concurrency: false }, () => {
     await shot('notifications.png');
   });
 
+  step('the intake recommends a pathway with its reasons, the safety step first', async () => {
+    assert.ok(chartPath, 'no chart was registered in an earlier step');
+    await goto(chartPath);
+    await submitWith(page.locator('#intake-link'));
+    assert.match(await h1Text(), /Intake/);
+    await page.locator('#presenting_problems').fill('Low mood and poor sleep since the spring');
+    await page.locator('input[name=suicidal_ideation][value=passive]').check();
+    await page.locator('input[name=overall_risk][value=moderate]').check();
+    await page.locator('#medication_preference').selectOption('open_to_medication');
+    const res = await submitWith(page.getByRole('button', { name: 'Save assessment' }));
+    assert.equal(res.status(), 200);
+    const rec = page.locator('#recommendation');
+    // PHQ-9 12 is moderate: therapy first; the positive item 9 puts a
+    // same-day safety assessment before everything.
+    assert.match(await rec.locator('.pathway-badge').innerText(), /^Therapy$/);
+    const first = rec.locator('ol.first-steps li').first();
+    assert.match(await first.getAttribute('class'), /safety/);
+    assert.match(await first.innerText(), /safety/i);
+    const colour = await first.evaluate((el) => getComputedStyle(el).color);
+    assert.notEqual(colour, 'rgb(0, 0, 0)', 'the safety step stands out');
+    assert.match(await rec.innerText(), /PHQ-9/);
+    assert.match(await rec.innerText(), /Open to medication/, 'the preference is beside it');
+    await rec.scrollIntoViewIfNeeded();
+    await shot('intake-recommendation.png');
+  });
+
+  step('accepting it drafts the care plan, which is saved and signed', async () => {
+    await submitWith(page.getByRole('button', { name: 'Accept recommendation' }));
+    assert.match(await page.locator('#decision').innerText(), /Accepted: Therapy/);
+    await submitWith(page.locator('#to-plan'));
+    await submitWith(page.getByRole('link', { name: 'Start a care plan' }).first());
+    assert.match(await h1Text(), /Start a care plan/);
+    assert.match(await page.locator('#from-intake').innerText(), /Drafted from the intake decision/);
+    assert.equal(await page.locator('select[name=therapy_modality_0]').inputValue(), 'cbt');
+    await shot('care-plan-draft.png');
+    const saved = await submitWith(page.getByRole('button', { name: 'Save as a new version' }));
+    assert.equal(saved.status(), 200);
+    assert.match(await h1Text(), /Care plan\s+version 1\s+Draft/);
+    await page.locator('input[name=confirm]').check();
+    await submitWith(page.getByRole('button', { name: 'Sign version 1' }));
+    assert.match(await h1Text(), /Signed/);
+    assert.match(await page.locator('#plan-signed').innerText(), /Dr\. Maya Lee/);
+    await shot('care-plan.png');
+  });
+
+  step('the patient version is plain and prints without the screen furniture', async () => {
+    await submitWith(page.getByRole('link', { name: 'Patient version (printable)' }));
+    assert.match(await h1Text(), /Your care plan/);
+    const text = await page.locator('#patient-plan').innerText();
+    assert.match(text, /Call or text 988/);
+    assert.match(text, /This is version 1 of your plan\./);
+    assert.match(text, /Bring your score on the PHQ-9 \(mood check-in\) below 5 by/);
+    assert.match(text, /CBT/);
+    assert.match(text, /If you are in crisis[\s\S]*Why we ask you to fill in short questionnaires/, 'leaflets, crisis first');
+    await shot('plan-summary.png');
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('header.topbar').evaluate((el) => getComputedStyle(el).display), 'none');
+    assert.equal(await page.locator('.actions').first().evaluate((el) => getComputedStyle(el).display), 'none');
+    await shot('plan-summary-print.png');
+    await page.emulateMedia({ media: 'screen' });
+  });
+
   step('signing out returns to the login page and ends the session', async () => {
     await submitWith(page.getByRole('button', { name: 'Sign out' }));
     assert.equal(pathOf(page), '/login');
