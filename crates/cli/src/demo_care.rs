@@ -47,7 +47,14 @@ fn assessment(presenting: &str, preference: &str) -> AssessmentInput {
 /// anxiety for some, and for those with drinking or trauma histories the
 /// matching code (which makes them dual-diagnosis patients).
 fn codes(i: usize) -> Vec<(&'static str, &'static str)> {
-    let mut out = vec![(if i.is_multiple_of(2) { "F33.1" } else { "F32.1" }, "primary")];
+    let mut out = vec![(
+        if i.is_multiple_of(2) {
+            "F33.1"
+        } else {
+            "F32.1"
+        },
+        "primary",
+    )];
     if i % 4 == 1 {
         out.push(("F41.1", "secondary"));
     }

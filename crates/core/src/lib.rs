@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod care_plan;
+mod choice;
 pub mod clock;
 pub mod diagnosis;
 pub mod education;

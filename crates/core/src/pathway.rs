@@ -6,7 +6,8 @@
 //! The recommendation never decides alone: a [`Decision`] (accepted, or
 //! overridden with a reason) is what later care starts from.
 
-use crate::assessment::{MedicationPreference, RiskLevel, SuicidalIdeation, choice};
+use crate::assessment::{MedicationPreference, RiskLevel, SuicidalIdeation};
+use crate::choice::choice;
 use crate::flag::FlagKind;
 use crate::instrument::definition::Severity;
 use crate::instrument::{Instrument, RuleOutcome, Scored};

@@ -9,33 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use time::Date;
 
-/// A closed list of choices with a stable id (stored, posted by forms) and
-/// a label (shown).
-macro_rules! choice {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $id:literal, $label:literal;)* }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $id)] $variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $id,)* }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label,)* }
-            }
-
-            pub fn parse(id: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|c| c.as_str() == id)
-            }
-        }
-    };
-}
+use crate::choice::choice;
 
 choice!(
     /// Therapy modalities the clinic offers.
