@@ -236,8 +236,6 @@ fn near<'a>(body: &'a str, id: &str, until: &str) -> &'a str {
 }
 
 /// The open assessment's id, from the ASAM form.
-
-/// The open assessment's id, from the ASAM form.
 fn open_assessment(body: &str) -> String {
     let f = near(body, "asam", "</form>");
     let key = "name=\"assessment\" value=\"";
