@@ -12,6 +12,7 @@ mod education;
 mod error;
 mod intake;
 mod measurement;
+mod medications;
 mod patients;
 mod practitioners;
 mod records;
@@ -29,6 +30,10 @@ pub use intake::{
     PacketItem, PacketResult, StoredAssessment,
 };
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
+pub use medications::{
+    DetectedIssue, DoseHistoryStep, MedicationChart, MedicationOrder, OrderIndication,
+    OrderOutcome, fmt_qty, taper,
+};
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
@@ -38,6 +43,7 @@ pub use tandem_store::education::Given as EducationGiven;
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
+pub use tandem_store::medications::Indication;
 pub use tandem_store::registry::Sort as RegistrySort;
 pub use tandem_store::users::User;
 pub use tandem_store::{Backend, PoolStats, Store, StoreError};
@@ -138,6 +144,8 @@ pub struct App {
     programs: Arc<Programs>,
     education: Arc<tandem_core::education::Library>,
     intake: Arc<intake::IntakeRules>,
+    /// The medication catalog and safety rules, read once at start-up.
+    medication: Arc<tandem_core::medication::MedicationSafety>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -193,7 +201,19 @@ impl App {
             tandem_core::education::Library::from_files(tandem_content::EDUCATION.iter().copied())
                 .map_err(|e| AppError::Configuration(format!("education leaflet {e}")))?;
         let intake = intake::IntakeRules::load(&settings, &instruments)?;
+        let medication = tandem_core::medication::MedicationSafety::parse(
+            &tandem_core::medication::ContentTexts {
+                catalog: tandem_content::MEDICATION_CATALOG,
+                interactions: tandem_content::MEDICATION_INTERACTIONS,
+                dose_limits: tandem_content::MEDICATION_DOSE_LIMITS,
+                prerequisites: tandem_content::MEDICATION_PREREQUISITES,
+                take_home: tandem_content::MEDICATION_TAKE_HOME,
+                settings: tandem_content::MEDICATION_SETTINGS,
+            },
+        )
+        .map_err(|e| AppError::Configuration(format!("medication content {e}")))?;
         let app = App {
+            medication: Arc::new(medication),
             education: Arc::new(education),
             intake: Arc::new(intake),
             trajectory: Arc::new(trajectory),
