@@ -14,6 +14,7 @@ pub mod bundle;
 pub mod capability;
 pub mod care_team;
 pub mod flag;
+pub mod medication_request;
 pub mod observation;
 pub mod outcome;
 pub mod patient;

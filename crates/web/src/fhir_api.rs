@@ -1,6 +1,8 @@
 //! The FHIR R4 API at `/fhir/r4`: bearer tokens in, `tandem_fhir` for the
 //! JSON, `app` for everything else. Every failure is an OperationOutcome.
 
+mod medication;
+
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/Observation/{id}", get(read_observation))
         .route("/Flag", get(search_flags))
         .route("/Flag/{id}", get(read_flag))
+        .merge(medication::routes())
         .fallback(unsupported)
         .layer(middleware::map_response(method_not_allowed))
 }
