@@ -312,7 +312,7 @@ async fn fhir_patient_lifecycle(db: TestDb) {
         StatusCode::NOT_FOUND
     );
     // Unsupported types and interactions answer with an OperationOutcome.
-    let r = e.fhir_get(&tok, "MedicationRequest").await;
+    let r = e.fhir_get(&tok, "Immunization").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["resourceType"], "OperationOutcome");
     let r = e
@@ -1372,6 +1372,25 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
     };
     let observation_id = first_id(format!("Observation?patient={pid}")).await;
     let flag_id = first_id(format!("Flag?patient={pid}")).await;
+    // Methadone with lorazepam on the list: two orders and a finding to read.
+    for (code, mg) in [("6470", 1), ("6813", 30)] {
+        let mr = json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code}]},
+            "subject": {"reference": format!("Patient/{pid}")},
+            "dosageInstruction": [{"text": "as directed", "doseAndRate": [{"doseQuantity": {"value": mg, "system": "http://unitsofmeasure.org", "code": "mg"}}]}]});
+        let r = e
+            .fhir_send(
+                Method::POST,
+                &tok,
+                "MedicationRequest",
+                &mr.to_string(),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let order_id = first_id(format!("MedicationRequest?patient={pid}")).await;
+    let issue_id = first_id(format!("DetectedIssue?patient={pid}")).await;
     let cs = e
         .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
         .await
@@ -1392,7 +1411,14 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 _ => "a".to_string(),
             };
             // Searches of a patient's records always name the patient.
-            let per_patient = ["CareTeam", "QuestionnaireResponse", "Observation", "Flag"];
+            let per_patient = [
+                "CareTeam",
+                "QuestionnaireResponse",
+                "Observation",
+                "Flag",
+                "MedicationRequest",
+                "DetectedIssue",
+            ];
             let also = if per_patient.contains(&kind) && name != "patient" && name != "subject" {
                 format!("&patient={pid}")
             } else {
@@ -1415,6 +1441,8 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "read" if kind == "QuestionnaireResponse" => format!("{kind}/{response_id}"),
                 "read" if kind == "Observation" => format!("{kind}/{observation_id}"),
                 "read" if kind == "Flag" => format!("{kind}/{flag_id}"),
+                "read" if kind == "MedicationRequest" => format!("{kind}/{order_id}"),
+                "read" if kind == "DetectedIssue" => format!("{kind}/{issue_id}"),
                 "read" => format!("{kind}/{pid}"),
                 _ => continue,
             };

@@ -8,6 +8,7 @@ mod auth;
 mod education;
 mod intake;
 mod measures;
+mod medications;
 mod notifications;
 mod patients;
 mod registry;
@@ -61,6 +62,31 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/patients/{id}/education/{leaflet}",
             get(education::leaflet),
+        )
+        .route(
+            "/patients/{id}/medications",
+            get(medications::list).post(medications::place),
+        )
+        .route("/patients/{id}/medications/new", get(medications::new_form))
+        .route(
+            "/patients/{id}/medications/{order}",
+            get(medications::order_page),
+        )
+        .route(
+            "/patients/{id}/medications/{order}/dose",
+            post(medications::change_dose),
+        )
+        .route(
+            "/patients/{id}/medications/{order}/hold",
+            post(medications::hold),
+        )
+        .route(
+            "/patients/{id}/medications/{order}/resume",
+            post(medications::resume),
+        )
+        .route(
+            "/patients/{id}/medications/{order}/discontinue",
+            post(medications::discontinue),
         )
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
