@@ -525,7 +525,84 @@ async fn who_may_prescribe(db: TestDb) {
     assert_eq!(w.orders(&dr, p).await.len(), 2);
 }
 
+/// Methadone's first day above 50 mg stops the order until the higher dose
+/// is documented as clinically indicated; a buprenorphine induction without
+/// a COWS score is placed with a high finding; hepatic impairment recorded
+/// at intake caps citalopram.
+async fn opioid_treatment_and_intake_facts(db: TestDb) {
+    let w = world(db).await;
+    let dr = w.user("dr_lee", Role::Prescriber).await;
+    let p = w.patient(&dr).await;
+    let mut m = w.order("methadone", 60.0);
+    m.first_day = Some(tandem_core::medication::FirstDay {
+        total: Dose::mg(60.0).unwrap(),
+        higher_dose_justified: false,
+    });
+    let OrderOutcome::Stopped { contraindications } =
+        w.app.place_order(&dr, p, &m, None).await.unwrap()
+    else {
+        panic!("60 mg on day one was placed without a justification")
+    };
+    assert_eq!(contraindications[0].rule_id, "methadone_first_day");
+    m.first_day = Some(tandem_core::medication::FirstDay {
+        total: Dose::mg(60.0).unwrap(),
+        higher_dose_justified: true,
+    });
+    let placed = w.place(&dr, p, &m).await;
+    assert_eq!(
+        placed
+            .first_day
+            .map(|f| (f.total.quantity.get(), f.higher_dose_justified)),
+        Some((60.0, true))
+    );
+
+    let q = w.patient(&dr).await;
+    let mut bup = w.order("buprenorphine", 8.0);
+    bup.route = Route::Sublingual;
+    bup.induction = Some(tandem_core::medication::Induction { cows: None });
+    let OrderOutcome::Placed { issues, order } =
+        w.app.place_order(&dr, q, &bup, None).await.unwrap()
+    else {
+        panic!("an induction without COWS was stopped")
+    };
+    assert!(order.induction.is_some());
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.rule_id == "buprenorphine_induction_cows" && i.severity == Severity::High)
+    );
+
+    let r = w.patient(&dr).await;
+    let mut a = AssessmentInput {
+        presenting_problems: "Low mood".into(),
+        suicidal_ideation: "none".into(),
+        overall_risk: "low".into(),
+        ..AssessmentInput::default()
+    };
+    a.prescribing = vec![(
+        tandem_core::assessment::PrescribingCondition::Hepatic,
+        "yes".into(),
+        "cirrhosis".into(),
+    )];
+    w.app.save_assessment(&dr, r, None, &a).await.unwrap();
+    let OrderOutcome::Placed { issues, .. } = w
+        .app
+        .place_order(&dr, r, &w.order("citalopram", 40.0), None)
+        .await
+        .unwrap()
+    else {
+        panic!("citalopram was stopped")
+    };
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.rule_id == "citalopram_max_hepatic_impairment"),
+        "{issues:?}"
+    );
+}
+
 both_backends! {
+    opioid_treatment => opioid_treatment_and_intake_facts;
     titration => titration_keeps_every_step;
     contraindication => contraindication_stops_the_order_unless_overridden;
     warnings => warnings_never_block;
