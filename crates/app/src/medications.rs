@@ -1144,6 +1144,18 @@ impl App {
         })
     }
 
+    /// Opens the prescribing form: only prescribers (a refusal is audited),
+    /// then the same read as the medications page.
+    pub async fn prescribing_form(
+        &self,
+        caller: &Caller,
+        patient: PatientId,
+    ) -> Result<MedicationChart> {
+        self.require_prescriber(caller, "medication.order_form", patient)
+            .await?;
+        self.medication_chart(caller, patient).await
+    }
+
     /// A patient's orders, newest first, optionally of one status (as of today).
     pub async fn search_medication_orders(
         &self,

@@ -14,13 +14,14 @@ use tandem_core::assessment::{AssessmentInput, SubstanceInput};
 use tandem_core::audit::{AuditEntry, Channel};
 use tandem_core::clock::FixedClock;
 use tandem_core::entropy::SeededEntropy;
-use tandem_core::ids::PatientId;
+use tandem_core::ids::{ConditionId, PatientId};
 use tandem_core::medication::prescription::{
     DocumentedFacts, DoseChange, DoseStep, NewOrder, OrderStatus, StepKind,
 };
 use tandem_core::medication::{Dose, Frequency, Route, RxCui, Severity};
 use tandem_core::patient::DemographicsInput;
 use tandem_core::role::Role;
+use tandem_store::Store;
 use tandem_testkit::{TestDb, both_backends};
 use time::macros::{date, datetime};
 use time::{Date, Duration};
@@ -30,7 +31,7 @@ const TODAY: Date = date!(2026 - 11 - 22);
 struct World {
     app: App,
     clock: Arc<FixedClock>,
-    _db: TestDb,
+    db: TestDb,
 }
 
 async fn world(db: TestDb) -> World {
@@ -43,16 +44,46 @@ async fn world(db: TestDb) -> World {
     )
     .await
     .unwrap();
-    World {
-        app,
-        clock,
-        _db: db,
-    }
+    World { app, clock, db }
 }
 
 static AUDITORS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl World {
+    /// An active diagnosis, as the diagnosis list stores it.
+    async fn diagnose(&self, p: PatientId, n: u128, code: &str) -> ConditionId {
+        let sql = "INSERT INTO conditions (org_id, id, patient_id, code, display, rank, clinical_status, recorded_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, 'Major depressive disorder', 'primary', 'active', $5, $5)";
+        let id = uuid::Uuid::from_u128(0x4000_0000 + n);
+        let org = self.app.org().0;
+        let now = datetime!(2026-11-22 09:00 UTC);
+        match &self.db.store {
+            Store::Sqlite { writer, .. } => {
+                sqlx::query(sql)
+                    .bind(org)
+                    .bind(id)
+                    .bind(p.0)
+                    .bind(code)
+                    .bind(now)
+                    .execute(writer)
+                    .await
+                    .unwrap();
+            }
+            Store::Postgres(pool) => {
+                sqlx::query(sql)
+                    .bind(org)
+                    .bind(id)
+                    .bind(p.0)
+                    .bind(code)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+        ConditionId(id)
+    }
+
     async fn user(&self, username: &str, role: Role) -> Caller {
         let u = self
             .app
@@ -601,7 +632,30 @@ async fn opioid_treatment_and_intake_facts(db: TestDb) {
     );
 }
 
+/// An order names the diagnosis it treats; a diagnosis of another patient
+/// is refused by field and nothing is stored.
+async fn indication_links_a_diagnosis(db: TestDb) {
+    let w = world(db).await;
+    let dr = w.user("dr_lee", Role::Prescriber).await;
+    let p = w.patient(&dr).await;
+    let q = w.patient(&dr).await;
+    let mine = w.diagnose(p, 1, "F32.1").await;
+    let theirs = w.diagnose(q, 2, "F32.2").await;
+    let mut o = w.order("sertraline", 50.0);
+    o.indication = Some(theirs);
+    let e = w.app.place_order(&dr, p, &o, None).await.unwrap_err();
+    assert_eq!(invalid_field(e), ["indication"]);
+    assert!(w.orders(&dr, p).await.is_empty());
+    o.indication = Some(mine);
+    let placed = w.place(&dr, p, &o).await;
+    let i = placed.indication.unwrap();
+    assert_eq!((i.id, i.code.as_str()), (mine, "F32.1"));
+    let chart = w.app.medication_chart(&dr, p).await.unwrap();
+    assert_eq!(chart.indications.len(), 1);
+}
+
 both_backends! {
+    indication => indication_links_a_diagnosis;
     opioid_treatment => opioid_treatment_and_intake_facts;
     titration => titration_keeps_every_step;
     contraindication => contraindication_stops_the_order_unless_overridden;

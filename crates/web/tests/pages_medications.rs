@@ -290,6 +290,39 @@ async fn the_stop_and_the_override(db: TestDb) {
     );
 }
 
+/// A therapist on the care team reads the medications but is refused the
+/// prescribing form, and nothing is stored when the form is posted anyway.
+async fn only_prescribers_prescribe(db: TestDb) {
+    let e = env(db).await;
+    let dr = e.user("dr_lee", Role::Prescriber).await;
+    let t = e.user("t_kim", Role::Therapist).await;
+    let p = e.patient(&dr, "Rivera", "Ana", &[&t]).await;
+    let cookie = e.login("t_kim").await;
+    let list = e.get(&format!("/patients/{p}/medications"), &cookie).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.body.contains("id=\"new-order\""));
+    let form = e
+        .get(&format!("/patients/{p}/medications/new"), &cookie)
+        .await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    let csrf = e.csrf(&cookie).await;
+    let r = e
+        .post(
+            &format!("/patients/{p}/medications"),
+            &cookie,
+            order_form(&csrf, "36437", "50", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        e.app
+            .search_medication_orders(&dr, p, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// A taper of dated steps is scheduled from the order page and shown as
 /// the schedule; discontinuing without a reason comes back with the
 /// message at the field; with a reason the order is stopped.
@@ -369,6 +402,7 @@ async fn taper_and_discontinue(db: TestDb) {
 }
 
 both_backends! {
+    prescribers_only => only_prescribers_prescribe;
     stop_and_override => the_stop_and_the_override;
     taper => taper_and_discontinue;
 }

@@ -406,12 +406,7 @@ pub async fn new_form(
     Path(id): Path<String>,
 ) -> PageResult {
     let pid = parse_pid(&id)?;
-    if !can_prescribe(auth.caller.actor.role) {
-        return Err(PageError::App(AppError::Forbidden(
-            tandem_app::Forbidden::Role,
-        )));
-    }
-    let chart = s.app.medication_chart(&auth.caller, pid).await?;
+    let chart = s.app.prescribing_form(&auth.caller, pid).await?;
     let mut v = BTreeMap::new();
     v.insert("start".into(), s.app.clock().today().to_string());
     v.insert("unit".into(), "mg".into());
