@@ -452,10 +452,20 @@ impl App {
         result: &CheckResult,
         others: &[OrderRow],
         override_reason: Option<&str>,
+        already: &[DetectedIssue],
     ) -> Result<Vec<DetectedIssue>> {
         let now = self.now();
         let mut kept = Vec::new();
         for f in result.all() {
+            // A dose change finds again what the order already carries; a
+            // warning is kept once, an overridden contraindication each time.
+            if f.severity != Severity::Contraindicated
+                && already.iter().any(|i| {
+                    i.rule_id == f.rule_id && i.drugs == f.drugs && i.severity == f.severity
+                })
+            {
+                continue;
+            }
             let named: BTreeSet<&str> = f.drugs.iter().skip(1).map(String::as_str).collect();
             let mut implicated = vec![order];
             for o in others {
@@ -734,6 +744,7 @@ impl App {
                 &result,
                 &others,
                 override_reason.as_deref(),
+                &[],
             )
             .await?;
         let placed = self.load_one(&mut tx, id).await?;
@@ -943,6 +954,7 @@ impl App {
                 &result,
                 &others,
                 override_reason.as_deref(),
+                &current.issues,
             )
             .await?;
         let changed = self.load_one(&mut tx, id).await?;

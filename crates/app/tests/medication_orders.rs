@@ -415,6 +415,40 @@ async fn warnings_never_block(db: TestDb) {
     assert_eq!(listed.len(), 2);
     let methadone = listed.iter().find(|o| o.id == order.id).unwrap();
     assert!(methadone.issues.iter().any(|i| i.id == high.id));
+    // A dose change finds the same interaction: the order keeps it once.
+    let OrderOutcome::Placed { issues, .. } = w
+        .app
+        .change_dose(
+            &dr,
+            p,
+            order.id,
+            &DoseChange::Titrate(DoseStep {
+                on: TODAY + Duration::days(3),
+                dose: Dose::mg(40.0).unwrap(),
+            }),
+            "still in withdrawal",
+            None,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the titration was stopped")
+    };
+    assert!(
+        issues
+            .iter()
+            .all(|i| i.rule_id != "methadone_benzodiazepine")
+    );
+    let listed = w.orders(&dr, p).await;
+    let methadone = listed.iter().find(|o| o.id == order.id).unwrap();
+    assert_eq!(
+        methadone
+            .issues
+            .iter()
+            .filter(|i| i.rule_id == "methadone_benzodiazepine")
+            .count(),
+        1
+    );
     // The benzodiazepine's own order carries no finding of this check.
     assert!(
         listed
