@@ -323,6 +323,36 @@ async fn only_prescribers_prescribe(db: TestDb) {
     );
 }
 
+/// What the form documents reaches the check: a lithium level above the
+/// reference range is a high finding shown on the placed order.
+async fn documented_level_reaches_the_check(db: TestDb) {
+    let e = env(db).await;
+    let dr = e.user("dr_lee", Role::Prescriber).await;
+    let p = e.patient(&dr, "Rivera", "Ana", &[]).await;
+    let cookie = e.login("dr_lee").await;
+    let csrf = e.csrf(&cookie).await;
+    let r = e
+        .post(
+            &format!("/patients/{p}/medications"),
+            &cookie,
+            order_form(&csrf, "6448", "900", "&level_value=1.6&level_on=2026-11-20"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = e.get(&r.header("location"), &cookie).await;
+    assert!(page.body.contains("rule lithium_level"), "{}", page.body);
+    assert!(page.body.contains("finding-badge danger"));
+    let bad = e
+        .post(
+            &format!("/patients/{p}/medications"),
+            &cookie,
+            order_form(&csrf, "6448", "900", "&level_value=1.6&level_on=2027-01-01"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("not in the future"));
+}
+
 /// A taper of dated steps is scheduled from the order page and shown as
 /// the schedule; discontinuing without a reason comes back with the
 /// message at the field; with a reason the order is stopped.
@@ -402,6 +432,7 @@ async fn taper_and_discontinue(db: TestDb) {
 }
 
 both_backends! {
+    level => documented_level_reaches_the_check;
     prescribers_only => only_prescribers_prescribe;
     stop_and_override => the_stop_and_the_override;
     taper => taper_and_discontinue;

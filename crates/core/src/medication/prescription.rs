@@ -500,6 +500,10 @@ pub struct OrderInput {
     pub qtc_ms: String,
     pub smoking_change: bool,
     pub cyp2c19_poor_metabolizer: bool,
+    /// The latest serum level of the ordered drug, in the unit of its
+    /// reference range, and its date.
+    pub level_value: String,
+    pub level_on: String,
 }
 
 /// A positive number typed in a form.
@@ -640,6 +644,23 @@ impl OrderInput {
                 }
             },
         };
+        let level = match (self.level_value.trim(), self.level_on.trim()) {
+            ("", "") => None,
+            (v, d) => match (parse_amount(v).filter(|x| *x >= 0.0), parse_date(d)) {
+                (Some(v), Some(d)) if d <= today => Some((v, d)),
+                (None, _) => {
+                    e.add("level_value", "give the level as a number");
+                    None
+                }
+                _ => {
+                    e.add(
+                        "level_on",
+                        "give the level's date as YYYY-MM-DD, not in the future",
+                    );
+                    None
+                }
+            },
+        };
         let creatinine_clearance =
             whole("creatinine_clearance", &self.creatinine_clearance, &mut e);
         let qtc_ms = whole("qtc_ms", &self.qtc_ms, &mut e);
@@ -667,7 +688,9 @@ impl OrderInput {
                     creatinine_clearance,
                     disulfiram_consent: self.disulfiram_consent,
                     qtc_ms,
-                    levels: Vec::new(),
+                    levels: level
+                        .map(|(v, d)| vec![(drug.get(), v, d)])
+                        .unwrap_or_default(),
                     smoking_change: self.smoking_change,
                     cyp2c19_poor_metabolizer: self.cyp2c19_poor_metabolizer,
                     last_alcohol_use: None,
@@ -758,6 +781,49 @@ mod tests {
         assert_eq!(dose_on(&steps, date!(2026 - 11 - 09)), mg(50.0));
         assert_eq!(dose_on(&steps, date!(2026 - 11 - 10)), mg(100.0));
         assert_eq!(dose_on(&steps, date!(2026 - 10 - 01)), mg(50.0));
+    }
+
+    fn catalog() -> Catalog {
+        Catalog::parse(tandem_content::MEDICATION_CATALOG).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn input() -> OrderInput {
+        OrderInput {
+            drug: "42351".into(),
+            dose: "600".into(),
+            unit: "mg".into(),
+            route: "oral".into(),
+            frequency: "twice_daily".into(),
+            sig: " 300 mg twice a day ".into(),
+            level_value: "1.6".into(),
+            level_on: "2026-11-20".into(),
+            ..OrderInput::default()
+        }
+    }
+
+    #[test]
+    fn the_form_names_each_bad_field_and_reads_an_alias_as_its_ingredient() {
+        let today = date!(2026 - 11 - 22);
+        let c = catalog();
+        let o = input()
+            .validate(&c, today)
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Lithium carbonate's code is lithium to every check.
+        assert_eq!(o.drug.get(), 6448);
+        assert_eq!(o.sig, "300 mg twice a day");
+        assert_eq!(o.start, today);
+        assert_eq!(o.facts.levels, vec![(6448, 1.6, date!(2026 - 11 - 20))]);
+        let bad = OrderInput {
+            drug: "999999".into(),
+            dose: "0".into(),
+            sig: " ".into(),
+            start: "2029-01-01".into(),
+            induction_cows: "60".into(),
+            ..input()
+        };
+        let e = bad.validate(&c, today).err().unwrap_or_default();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["drug", "dose", "sig", "start", "induction_cows"]);
     }
 
     #[test]

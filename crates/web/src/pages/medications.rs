@@ -465,6 +465,8 @@ pub async fn place(
         qtc_ms: f("qtc_ms"),
         smoking_change: !f("smoking_change").is_empty(),
         cyp2c19_poor_metabolizer: !f("cyp2c19_poor_metabolizer").is_empty(),
+        level_value: f("level_value"),
+        level_on: f("level_on"),
     };
     let over = f("override_reason");
     let again = async |errors: BTreeMap<&'static str, String>, stop: Vec<FindingView>| {
