@@ -845,3 +845,91 @@ pub async fn discontinue(
 ) -> PageResult {
     status_change(s, auth, id, order, f, "discontinue").await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_app::DoseHistoryStep;
+    use tandem_core::ids::{OrderStepId, PatientId, UserId};
+    use tandem_core::medication::RxCui;
+    use tandem_core::medication::prescription::{DocumentedFacts, StepKind};
+    use time::macros::{date, datetime};
+    use uuid::Uuid;
+
+    fn step(kind: StepKind, on: Date, mg: Option<f64>) -> DoseHistoryStep {
+        DoseHistoryStep {
+            id: OrderStepId(Uuid::nil()),
+            seq: 1,
+            kind,
+            on,
+            dose: mg.and_then(Dose::mg),
+            reason: None,
+            by: UserId(Uuid::nil()),
+            by_name: String::new(),
+            at: datetime!(2026-11-01 09:00 UTC),
+        }
+    }
+
+    fn order(history: Vec<DoseHistoryStep>, ends_on: Option<Date>) -> MedicationOrder {
+        MedicationOrder {
+            id: MedicationOrderId(Uuid::nil()),
+            patient: PatientId(Uuid::nil()),
+            drug: RxCui::new(36437).unwrap_or_else(|| unreachable!()),
+            drug_name: "sertraline<script>".into(),
+            dose: Dose::mg(100.0).unwrap_or_else(|| unreachable!()),
+            route: Route::Oral,
+            frequency: Frequency::OnceDaily,
+            sig: String::new(),
+            start_on: date!(2026 - 11 - 01),
+            indication: None,
+            cross_taper: false,
+            first_day: None,
+            induction: None,
+            facts: DocumentedFacts::default(),
+            status: OrderStatus::Active,
+            status_reason: None,
+            stopped_on: None,
+            ends_on,
+            prescriber: UserId(Uuid::nil()),
+            prescriber_name: String::new(),
+            created_at: datetime!(2026-11-01 09:00 UTC),
+            updated_at: datetime!(2026-11-01 09:00 UTC),
+            version: 1,
+            history,
+            issues: vec![],
+        }
+    }
+
+    #[test]
+    fn a_taper_draws_as_stairs_down_to_zero() {
+        let o = order(
+            vec![
+                step(StepKind::Start, date!(2026 - 11 - 01), Some(100.0)),
+                step(StepKind::Hold, date!(2026 - 11 - 05), None),
+                step(StepKind::Taper, date!(2026 - 11 - 22), Some(50.0)),
+                step(StepKind::Taper, date!(2026 - 11 - 29), Some(25.0)),
+            ],
+            Some(date!(2026 - 12 - 06)),
+        );
+        let svg = dose_svg(&o, date!(2026 - 11 - 22)).unwrap_or_default();
+        // One point per dose step (the hold sets no dose), and the line
+        // drops to zero on the stop date.
+        assert_eq!(svg.matches("<circle").count(), 3);
+        let path = svg
+            .split("class=\"dose-line\" d=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .unwrap_or_default();
+        assert_eq!(path.matches(" V").count(), 3);
+        assert!(svg.contains("class=\"today\""));
+        assert!(svg.contains(">25<"));
+        // The drug name is the only text that comes from data; it is stripped
+        // of markup.
+        assert!(!svg.contains("<script>"));
+    }
+
+    #[test]
+    fn no_dose_step_no_chart() {
+        assert!(dose_svg(&order(vec![], None), date!(2026 - 11 - 22)).is_none());
+    }
+}
