@@ -28,7 +28,7 @@ const NOW: OffsetDateTime = datetime!(2026-11-22 09:00 UTC);
 struct Env {
     app: App,
     router: Router,
-    _db: TestDb,
+    db: TestDb,
 }
 
 struct Resp {
@@ -96,11 +96,7 @@ async fn env(db: TestDb) -> Env {
             version: "test".into(),
         },
     );
-    Env {
-        app,
-        router,
-        _db: db,
-    }
+    Env { app, router, db }
 }
 
 impl Env {
@@ -213,6 +209,38 @@ fn order(patient: &str, code: &str, per_dose: f64, times: u32) -> Value {
 }
 
 impl Env {
+    /// An active diagnosis, as the diagnosis list stores it.
+    async fn diagnose(&self, patient: &str, n: u128) -> String {
+        let sql = "INSERT INTO conditions (org_id, id, patient_id, code, display, rank, clinical_status, recorded_at, updated_at) \
+                   VALUES ($1, $2, $3, 'F32.1', 'Major depressive disorder, single episode, moderate', 'primary', 'active', $4, $4)";
+        let id = uuid::Uuid::from_u128(0x4000_0000 + n);
+        let pid: uuid::Uuid = patient.parse().unwrap();
+        let org = self.app.org().0;
+        match &self.db.store {
+            tandem_app::Store::Sqlite { writer, .. } => {
+                sqlx::query(sql)
+                    .bind(org)
+                    .bind(id)
+                    .bind(pid)
+                    .bind(NOW)
+                    .execute(writer)
+                    .await
+                    .unwrap();
+            }
+            tandem_app::Store::Postgres(pool) => {
+                sqlx::query(sql)
+                    .bind(org)
+                    .bind(id)
+                    .bind(pid)
+                    .bind(NOW)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+        id.to_string()
+    }
+
     async fn orders(&self, token: &str, patient: &str) -> u64 {
         self.get(token, &format!("MedicationRequest?patient={patient}"))
             .await
@@ -544,7 +572,37 @@ async fn override_and_detected_issues(db: TestDb) {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
+/// `reasonReference` links the patient's own diagnosis and is read back
+/// with its name; another patient's diagnosis is refused at the element.
+async fn indication_is_a_condition(db: TestDb) {
+    let e = env(db).await;
+    let dr = e.token("dr_lee", Role::Prescriber).await;
+    let pid = e.patient(&dr, "Rivera", None).await;
+    let other = e.patient(&dr, "Ito", None).await;
+    let mine = e.diagnose(&pid, 1).await;
+    let theirs = e.diagnose(&other, 2).await;
+    let mut body = order(&pid, SERTRALINE, 50.0, 1);
+    body["reasonReference"] = json!([{"reference": format!("Condition/{theirs}")}]);
+    let r = e.post(&dr, "MedicationRequest", &body.to_string()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.expressions(), ["MedicationRequest.reasonReference[0]"]);
+    assert_eq!(e.orders(&dr, &pid).await, 0);
+    body["reasonReference"] = json!([{"reference": format!("Condition/{mine}")}]);
+    let r = e.post(&dr, "MedicationRequest", &body.to_string()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    assert_eq!(
+        v["reasonReference"][0]["reference"],
+        format!("Condition/{mine}")
+    );
+    assert_eq!(
+        v["reasonReference"][0]["display"],
+        "Major depressive disorder, single episode, moderate"
+    );
+}
+
 both_backends! {
+    indication => indication_is_a_condition;
     create => create_read_search;
     refusals => refusals_store_nothing;
     detected => override_and_detected_issues;
