@@ -15,6 +15,7 @@ mod episodes_of_care;
 mod error;
 mod intake;
 mod measurement;
+mod medications;
 mod patients;
 mod plan_from_intake;
 mod practitioners;
@@ -36,6 +37,10 @@ pub use intake::{
     PacketItem, PacketResult, StoredAssessment,
 };
 pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers};
+pub use medications::{
+    DetectedIssue, DoseHistoryStep, MedicationChart, MedicationOrder, OrderIndication,
+    OrderOutcome, fmt_qty, taper,
+};
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
@@ -47,6 +52,7 @@ pub use tandem_store::episodes::{EpisodeOfCare, LevelChange};
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
+pub use tandem_store::medications::Indication;
 pub use tandem_store::registry::Sort as RegistrySort;
 pub use tandem_store::users::User;
 pub use tandem_store::{Backend, PoolStats, Store, StoreError};
@@ -149,6 +155,8 @@ pub struct App {
     education: Arc<tandem_core::education::Library>,
     intake: Arc<intake::IntakeRules>,
     diagnoses: Arc<DiagnosisList>,
+    /// The medication catalog and safety rules, read once at start-up.
+    medication: Arc<tandem_core::medication::MedicationSafety>,
     address_failures: Arc<Mutex<HashMap<String, (u32, OffsetDateTime)>>>,
 }
 
@@ -206,7 +214,19 @@ impl App {
         let intake = intake::IntakeRules::load(&settings, &instruments)?;
         let diagnoses = DiagnosisList::parse(tandem_content::DIAGNOSES)
             .map_err(|e| AppError::Configuration(format!("content/diagnoses/icd10cm.toml: {e}")))?;
+        let medication = tandem_core::medication::MedicationSafety::parse(
+            &tandem_core::medication::ContentTexts {
+                catalog: tandem_content::MEDICATION_CATALOG,
+                interactions: tandem_content::MEDICATION_INTERACTIONS,
+                dose_limits: tandem_content::MEDICATION_DOSE_LIMITS,
+                prerequisites: tandem_content::MEDICATION_PREREQUISITES,
+                take_home: tandem_content::MEDICATION_TAKE_HOME,
+                settings: tandem_content::MEDICATION_SETTINGS,
+            },
+        )
+        .map_err(|e| AppError::Configuration(format!("medication content {e}")))?;
         let app = App {
+            medication: Arc::new(medication),
             education: Arc::new(education),
             intake: Arc::new(intake),
             trajectory: Arc::new(trajectory),

@@ -87,6 +87,19 @@ id_type!(
     /// One entry of a staff member's notification list.
     NotificationId
 );
+id_type!(
+    /// A medication order (a FHIR `MedicationRequest`).
+    MedicationOrderId
+);
+id_type!(
+    /// One entry of a medication order's dose history.
+    OrderStepId
+);
+id_type!(
+    /// A finding of the medication safety check, kept with the order it
+    /// concerns (a FHIR `DetectedIssue`).
+    DetectedIssueId
+);
 
 id_type!(
     /// A coded diagnosis on a patient's problem list (a FHIR `Condition`).

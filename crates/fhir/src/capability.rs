@@ -376,8 +376,61 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                     "type": "Goal",
                     "interaction": interactions(&["read", "search-type"]),
                     "searchParam": search_params(&goal_params)
+                },
+                {
+                    "type": "MedicationRequest",
+                    "interaction": interactions(&["create", "read", "search-type"]),
+                    "conditionalCreate": false,
+                    "searchParam": search_params(&medication_request_params())
+                },
+                {
+                    "type": "DetectedIssue",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&detected_issue_params())
                 }
             ]
         }]
     })
+}
+
+/// Medication orders: create (checked for safety; a contraindication is
+/// refused unless the `X-Tandem-Override-Reason` header gives a reason),
+/// read, and search by patient and status.
+fn medication_request_params() -> [Param; 5] {
+    [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required (or subject): the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "subject",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/MedicationRequest-subject",
+            "The same as patient: Patient/id or the id alone.",
+        ),
+        param(
+            "status",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/medications-status",
+            "active, on-hold, stopped or completed (a taper that has ended).",
+        ),
+        COUNT,
+        OFFSET,
+    ]
+}
+
+/// Findings of the medication safety check, kept with the orders they concern.
+fn detected_issue_params() -> [Param; 3] {
+    [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/DetectedIssue-patient",
+            "Required: the patient, as Patient/id or the id alone.",
+        ),
+        COUNT,
+        OFFSET,
+    ]
 }

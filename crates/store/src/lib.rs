@@ -22,6 +22,7 @@ pub mod episodes;
 pub mod flags;
 pub mod grants;
 pub mod measures;
+pub mod medications;
 pub mod org;
 pub mod patients;
 pub mod registry;

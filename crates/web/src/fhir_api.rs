@@ -1,6 +1,8 @@
 //! The FHIR R4 API at `/fhir/r4`: bearer tokens in, `tandem_fhir` for the
 //! JSON, `app` for everything else. Every failure is an OperationOutcome.
 
+mod medication;
+
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
@@ -43,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/Flag", get(search_flags))
         .route("/Flag/{id}", get(read_flag))
         .merge(dx::routes())
+        .merge(medication::routes())
         .fallback(unsupported)
         .layer(middleware::map_response(method_not_allowed))
 }

@@ -312,7 +312,7 @@ async fn fhir_patient_lifecycle(db: TestDb) {
         StatusCode::NOT_FOUND
     );
     // Unsupported types and interactions answer with an OperationOutcome.
-    let r = e.fhir_get(&tok, "MedicationRequest").await;
+    let r = e.fhir_get(&tok, "Immunization").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["resourceType"], "OperationOutcome");
     let r = e
@@ -1415,6 +1415,25 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
         .plan
         .id
         .to_string();
+    // Methadone with lorazepam on the list: two orders and a finding to read.
+    for (code, mg) in [("6470", 1), ("6813", 30)] {
+        let mr = json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code}]},
+            "subject": {"reference": format!("Patient/{pid}")},
+            "dosageInstruction": [{"text": "as directed", "doseAndRate": [{"doseQuantity": {"value": mg, "system": "http://unitsofmeasure.org", "code": "mg"}}]}]});
+        let r = e
+            .fhir_send(
+                Method::POST,
+                &tok,
+                "MedicationRequest",
+                &mr.to_string(),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let order_id = first_id(format!("MedicationRequest?patient={pid}")).await;
+    let issue_id = first_id(format!("DetectedIssue?patient={pid}")).await;
     let cs = e
         .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
         .await
@@ -1445,6 +1464,8 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "EpisodeOfCare",
                 "CarePlan",
                 "Goal",
+                "MedicationRequest",
+                "DetectedIssue",
             ];
             let also = if per_patient.contains(&kind) && name != "patient" && name != "subject" {
                 format!("&patient={pid}")
@@ -1472,6 +1493,8 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "read" if kind == "EpisodeOfCare" => format!("{kind}/{episode_id}"),
                 "read" if kind == "CarePlan" => format!("{kind}/{plan_id}"),
                 "read" if kind == "Goal" => format!("{kind}/{goal_id}"),
+                "read" if kind == "MedicationRequest" => format!("{kind}/{order_id}"),
+                "read" if kind == "DetectedIssue" => format!("{kind}/{issue_id}"),
                 "read" => format!("{kind}/{pid}"),
                 _ => continue,
             };

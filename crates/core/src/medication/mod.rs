@@ -18,6 +18,7 @@ pub mod interaction;
 pub mod monitoring;
 pub mod order;
 pub mod prerequisite;
+pub mod prescription;
 pub mod settings;
 pub mod take_home;
 
