@@ -122,6 +122,23 @@ impl App {
                 .map(|t| t.modality.as_str().to_string())
                 .collect();
         }
+        let mut medication_classes: Vec<String> = Vec::new();
+        for o in tandem_store::medications::orders_for_patient(tx, self.org, patient).await? {
+            if o.status != "active" {
+                continue;
+            }
+            let catalog = &self.medication_safety().catalog;
+            let class = u32::try_from(o.rxcui)
+                .ok()
+                .and_then(tandem_core::medication::RxCui::new)
+                .and_then(|code| catalog.lookup(code))
+                .map(|idx| catalog.drug(idx).class.id().to_string());
+            if let Some(c) = class
+                && !medication_classes.contains(&c)
+            {
+                medication_classes.push(c);
+            }
+        }
         let mut pathways = Vec::new();
         if let Some(d) = self.decided_pathway_in(tx, patient).await? {
             pathways.push(d.decision.pathway.as_str().to_string());
@@ -130,6 +147,7 @@ impl App {
         Ok(Context {
             diagnoses,
             therapies,
+            medication_classes,
             pathways,
             ..Context::default()
         })

@@ -198,7 +198,7 @@ pub async fn create(url: &str) -> Result<App> {
             first_measured,
         });
     }
-    crate::demo_care::stages(&app, &clinic, dr_lee.id).await?;
+    crate::demo_care::stages(&app, &clinic, &caller(&dr_lee)).await?;
     app.sweep_overdue().await?;
     Ok(app)
 }

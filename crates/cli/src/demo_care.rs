@@ -4,12 +4,18 @@
 //! moved from residential to intensive outpatient to outpatient care.
 
 use anyhow::{Context, Result};
-use tandem_app::{App, Caller, Choice, DecisionRequest, DiagnosisChange, Source, Submission};
+use tandem_app::{
+    App, Caller, Choice, DecisionRequest, DiagnosisChange, OrderOutcome, Source, Submission,
+};
 use tandem_core::assessment::{AssessmentInput, SubstanceInput};
 use tandem_core::care_plan::{Frequency, Goal, GoalStatus, Target};
 use tandem_core::diagnosis::NewDiagnosisInput;
 use tandem_core::episode::{EnrolInput, TransitionInput};
-use tandem_core::ids::{GoalId, PatientId, UserId};
+use tandem_core::ids::{GoalId, PatientId};
+use tandem_core::medication::{
+    Dose, Frequency as MedFrequency, Route, RxCui,
+    prescription::{DocumentedFacts, DoseChange, DoseStep, NewOrder},
+};
 use time::{Date, Duration};
 
 /// One demo patient as the clinical stages see it.
@@ -68,8 +74,9 @@ fn codes(i: usize) -> Vec<(&'static str, &'static str)> {
 }
 
 /// `prescriber` joins the care team of the patient on the addiction track,
-/// for the medication evaluation the pathway asks for.
-pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: UserId) -> Result<()> {
+/// for the medication evaluation the pathway asks for, and prescribes the
+/// demo's medications.
+pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: &Caller) -> Result<()> {
     let today = app.clock().today();
     // One intake is overridden by the clinician: the first recommendation
     // that asks for medication.
@@ -190,7 +197,8 @@ pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: UserId) -> 
     // disorder with depression: a dual-diagnosis patient on both tracks.
     if let Some(p) = patients.iter().find(|p| p.index == 23) {
         let c = &p.clinician;
-        app.add_care_team_member(c, p.id, prescriber, None).await?;
+        app.add_care_team_member(c, p.id, prescriber.actor.user_id, None)
+            .await?;
         for (code, rank) in [("F11.20", "primary"), ("F32.1", "secondary")] {
             app.add_diagnosis(c, p.id, &diagnosis(code, rank)).await?;
         }
@@ -281,6 +289,8 @@ pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: UserId) -> 
         plan_with_versions(app, p, "Intake completed in residential care").await?;
     }
 
+    medications(app, patients, prescriber).await?;
+
     // One diagnosis moved to remission.
     if let Some(p) = patients.iter().find(|p| p.index == 1) {
         let dx = app.patient_diagnoses(&p.clinician, p.id).await?;
@@ -346,6 +356,85 @@ async fn plan_with_versions(app: &App, p: &DemoPatient, reason: &str) -> Result<
         }
         app.revise_care_plan(c, p.id, n, v3, "Stepping sessions down to every 2 weeks")
             .await?;
+    }
+    Ok(())
+}
+
+fn order(rxcui: u32, mg: f64, route: Route, sig: &str, start: Date) -> Result<NewOrder> {
+    Ok(NewOrder {
+        drug: RxCui::new(rxcui).context("demo RxCUI")?,
+        daily_dose: Dose::mg(mg).context("demo dose")?,
+        route,
+        frequency: MedFrequency::OnceDaily,
+        sig: sig.into(),
+        start,
+        indication: None,
+        cross_taper: false,
+        first_day: None,
+        induction: None,
+        facts: DocumentedFacts::default(),
+    })
+}
+
+/// Sertraline started at 50 mg and titrated to 100 mg four weeks later for
+/// the first patients whose plan has medication management with the
+/// prescriber on the team; buprenorphine for the patient on the addiction
+/// track. Codes from the verified catalog (sertraline 36437, buprenorphine
+/// 1819).
+async fn medications(app: &App, patients: &[DemoPatient], prescriber: &Caller) -> Result<()> {
+    let today = app.clock().today();
+    let mut started = 0;
+    for p in patients {
+        if started == 3 {
+            break;
+        }
+        let Some(plan) = app.care_plan(prescriber, p.id).await.ok().flatten() else {
+            continue;
+        };
+        let manages = plan
+            .current
+            .body()
+            .medication
+            .as_ref()
+            .is_some_and(|m| m.prescriber == prescriber.actor.user_id);
+        if !manages || p.index == 23 {
+            continue;
+        }
+        let o = order(
+            36437,
+            50.0,
+            Route::Oral,
+            "Take one 50 mg tablet by mouth every morning",
+            today - Duration::weeks(8),
+        )?;
+        let OrderOutcome::Placed { order: placed, .. } =
+            app.place_order(prescriber, p.id, &o, None).await?
+        else {
+            continue;
+        };
+        app.change_dose(
+            prescriber,
+            p.id,
+            placed.id,
+            &DoseChange::Titrate(DoseStep {
+                on: today - Duration::weeks(4),
+                dose: Dose::mg(100.0).context("demo dose")?,
+            }),
+            "Partial response at 4 weeks and well tolerated; titrating to 100 mg",
+            None,
+        )
+        .await?;
+        started += 1;
+    }
+    if let Some(p) = patients.iter().find(|p| p.index == 23) {
+        let o = order(
+            1819,
+            16.0,
+            Route::Sublingual,
+            "Dissolve 16 mg under the tongue once a day",
+            today - Duration::days(56),
+        )?;
+        app.place_order(prescriber, p.id, &o, None).await?;
     }
     Ok(())
 }

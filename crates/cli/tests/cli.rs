@@ -624,6 +624,17 @@ async fn demo(backend: Backend) {
             2,
             "SELECT COUNT(*) FROM episode_transitions",
         ),
+        (
+            "sertraline titrations (two dose steps)",
+            2,
+            "SELECT COUNT(*) FROM medication_orders o WHERE o.drug_name = 'sertraline' \
+             AND (SELECT COUNT(*) FROM medication_order_steps s WHERE s.order_id = o.id) = 2",
+        ),
+        (
+            "buprenorphine for opioid use disorder",
+            1,
+            "SELECT COUNT(*) FROM medication_orders WHERE drug_name = 'buprenorphine'",
+        ),
     ] {
         let n = db.count(sql).await;
         assert!(n >= at_least, "{n} {what} in the demo");

@@ -97,3 +97,28 @@ fn print_grades() {
         println!("{:>5.1}  {}", grade_level(&l.plain_text()).unwrap(), l.id);
     }
 }
+
+#[test]
+fn leaflet_links_name_things_a_plan_can_hold() {
+    use tandem_core::care_plan::Modality;
+    use tandem_core::medication::DrugClass;
+    for l in library().all() {
+        for c in &l.medication_classes {
+            assert!(
+                DrugClass::ALL.iter().any(|k| k.id() == c),
+                "{}: no medication class {c}",
+                l.id
+            );
+        }
+        for t in &l.therapies {
+            assert!(Modality::parse(t).is_some(), "{}: no therapy {t}", l.id);
+        }
+        for d in &l.diagnoses {
+            assert!(
+                d.starts_with('F'),
+                "{}: {d} is not an ICD-10-CM F code prefix",
+                l.id
+            );
+        }
+    }
+}

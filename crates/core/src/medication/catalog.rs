@@ -92,6 +92,81 @@ pub enum DrugClass {
 }
 
 impl DrugClass {
+    /// Every class.
+    pub const ALL: [DrugClass; 32] = [
+        DrugClass::Ssri,
+        DrugClass::Snri,
+        DrugClass::Tca,
+        DrugClass::Maoi,
+        DrugClass::OtherAntidepressant,
+        DrugClass::AtypicalAntipsychotic,
+        DrugClass::TypicalAntipsychotic,
+        DrugClass::MoodStabilizer,
+        DrugClass::Benzodiazepine,
+        DrugClass::Hypnotic,
+        DrugClass::Gabapentinoid,
+        DrugClass::Stimulant,
+        DrugClass::NonStimulantAdhd,
+        DrugClass::Alpha2Agonist,
+        DrugClass::BetaBlocker,
+        DrugClass::OpioidAgonist,
+        DrugClass::OpioidPartialAgonist,
+        DrugClass::OpioidAntagonist,
+        DrugClass::AlcoholUseDisorderAgent,
+        DrugClass::SmokingCessation,
+        DrugClass::Nsaid,
+        DrugClass::Thiazide,
+        DrugClass::AceInhibitor,
+        DrugClass::Arb,
+        DrugClass::Antibiotic,
+        DrugClass::Triptan,
+        DrugClass::Anticoagulant,
+        DrugClass::Antiemetic,
+        DrugClass::H2Antagonist,
+        DrugClass::ProtonPumpInhibitor,
+        DrugClass::Herbal,
+        DrugClass::Other,
+    ];
+
+    /// The class's id as the content files write it (`ssri`,
+    /// `opioid_partial_agonist`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            DrugClass::Ssri => "ssri",
+            DrugClass::Snri => "snri",
+            DrugClass::Tca => "tca",
+            DrugClass::Maoi => "maoi",
+            DrugClass::OtherAntidepressant => "other_antidepressant",
+            DrugClass::AtypicalAntipsychotic => "atypical_antipsychotic",
+            DrugClass::TypicalAntipsychotic => "typical_antipsychotic",
+            DrugClass::MoodStabilizer => "mood_stabilizer",
+            DrugClass::Benzodiazepine => "benzodiazepine",
+            DrugClass::Hypnotic => "hypnotic",
+            DrugClass::Gabapentinoid => "gabapentinoid",
+            DrugClass::Stimulant => "stimulant",
+            DrugClass::NonStimulantAdhd => "non_stimulant_adhd",
+            DrugClass::Alpha2Agonist => "alpha2_agonist",
+            DrugClass::BetaBlocker => "beta_blocker",
+            DrugClass::OpioidAgonist => "opioid_agonist",
+            DrugClass::OpioidPartialAgonist => "opioid_partial_agonist",
+            DrugClass::OpioidAntagonist => "opioid_antagonist",
+            DrugClass::AlcoholUseDisorderAgent => "alcohol_use_disorder_agent",
+            DrugClass::SmokingCessation => "smoking_cessation",
+            DrugClass::Nsaid => "nsaid",
+            DrugClass::Thiazide => "thiazide",
+            DrugClass::AceInhibitor => "ace_inhibitor",
+            DrugClass::Arb => "arb",
+            DrugClass::Antibiotic => "antibiotic",
+            DrugClass::Triptan => "triptan",
+            DrugClass::Anticoagulant => "anticoagulant",
+            DrugClass::Antiemetic => "antiemetic",
+            DrugClass::H2Antagonist => "h2_antagonist",
+            DrugClass::ProtonPumpInhibitor => "proton_pump_inhibitor",
+            DrugClass::Herbal => "herbal",
+            DrugClass::Other => "other",
+        }
+    }
+
     /// How the class reads in a finding.
     pub fn label(self) -> &'static str {
         match self {
@@ -404,6 +479,19 @@ impl DrugSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_class_id_reads_back_as_the_same_class() {
+        #[derive(Deserialize)]
+        struct Row {
+            class: DrugClass,
+        }
+        for c in DrugClass::ALL {
+            let row: Row = toml::from_str(&format!("class = {:?}", c.id()))
+                .unwrap_or_else(|e| unreachable!("{c:?}: {e}"));
+            assert_eq!(row.class, c);
+        }
+    }
 
     #[test]
     fn rxcuis_are_positive_digits() {
