@@ -149,7 +149,6 @@ impl App {
             therapies,
             medication_classes,
             pathways,
-            ..Context::default()
         })
     }
 
