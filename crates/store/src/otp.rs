@@ -144,21 +144,23 @@ pub async fn insert_review(tx: &mut Tx, org: OrgId, r: &ReviewRow) -> Result<()>
     Ok(())
 }
 
+type ReviewTuple = (
+    Uuid,
+    Uuid,
+    Uuid,
+    String,
+    Uuid,
+    Option<String>,
+    OffsetDateTime,
+);
+
 /// The latest review of an order's take-home criteria.
 pub async fn latest_review(
     tx: &mut Tx,
     org: OrgId,
     order: MedicationOrderId,
 ) -> Result<Option<ReviewRow>> {
-    let row: Option<(
-        Uuid,
-        Uuid,
-        Uuid,
-        String,
-        Uuid,
-        Option<String>,
-        OffsetDateTime,
-    )> = on_tx!(tx, c => {
+    let row: Option<ReviewTuple> = on_tx!(tx, c => {
         sqlx::query_as(
             "SELECT r.id, r.patient_id, r.order_id, r.criteria, r.reviewed_by, u.display_name, r.reviewed_at \
              FROM take_home_reviews r LEFT JOIN users u ON u.org_id = r.org_id AND u.id = r.reviewed_by \
