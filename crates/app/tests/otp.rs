@@ -527,6 +527,31 @@ async fn missed_doses_flag(db: TestDb) {
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].flag.kind, FlagKind::MissedDoses);
 
+    // A new measure reads the measures' flags only: "Missed doses" stays.
+    let answers: std::collections::BTreeMap<String, String> =
+        (1..=9).map(|i| (i.to_string(), "0".to_string())).collect();
+    w.app
+        .record_response(
+            &nurse,
+            p,
+            tandem_app::Submission {
+                instrument: "phq9".into(),
+                answers,
+                authored: datetime!(2026-11-22 08:00 UTC),
+                source: tandem_app::Source::Chart,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        w.app
+            .otp_dosing(&nurse, p)
+            .await
+            .unwrap()
+            .missed_flag
+            .is_some()
+    );
+
     let r = w
         .app
         .record_dose(&nurse, p, &observed(&o, TODAY, 30.0, Part::WHOLE))
