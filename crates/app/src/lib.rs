@@ -16,6 +16,7 @@ mod error;
 mod intake;
 mod measurement;
 mod medications;
+mod otp;
 mod patients;
 mod plan_from_intake;
 mod practitioners;
@@ -41,6 +42,10 @@ pub use medications::{
     DetectedIssue, DoseHistoryStep, MedicationChart, MedicationOrder, OrderIndication,
     OrderOutcome, fmt_qty, taper,
 };
+pub use otp::{
+    DoseRecord, DoseRecorded, LOG_DAYS, MissedDosesSetting, NewDose, OtpChart, OtpOrder,
+    TakeHomeReview,
+};
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};
 pub use seed::{PreparedSeed, SeedPatient, SeedReport, SeedStaff};
@@ -53,6 +58,7 @@ pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
 pub use tandem_store::medications::Indication;
+pub use tandem_store::otp::TakeHomeDayRow;
 pub use tandem_store::registry::Sort as RegistrySort;
 pub use tandem_store::users::User;
 pub use tandem_store::{Backend, PoolStats, Store, StoreError};

@@ -419,6 +419,9 @@ impl App {
         let wanted = flag::wanted_by(&states, due, self.clock().today());
         let mut plan = FlagPlan::default();
         for (i, f) in active.iter().enumerate() {
+            if !f.kind.decided_by_measures() {
+                continue;
+            }
             match wanted.get(&f.kind) {
                 None => plan.clear.push(i),
                 Some(reason) if *reason != f.reason => plan.reword.push((i, reason.clone())),

@@ -586,7 +586,11 @@ impl App {
         })
     }
 
-    async fn load_one(&self, tx: &mut Tx, id: MedicationOrderId) -> Result<MedicationOrder> {
+    pub(crate) async fn load_one(
+        &self,
+        tx: &mut Tx,
+        id: MedicationOrderId,
+    ) -> Result<MedicationOrder> {
         let row = store::get_order(tx, self.org, id)
             .await?
             .ok_or(AppError::NotFound("medication order"))?;
@@ -599,7 +603,11 @@ impl App {
         self.load_order(tx, row, &steps, &issues).await
     }
 
-    async fn load_all(&self, tx: &mut Tx, patient: PatientId) -> Result<Vec<MedicationOrder>> {
+    pub(crate) async fn load_all(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+    ) -> Result<Vec<MedicationOrder>> {
         let rows = store::orders_for_patient(tx, self.org, patient).await?;
         let steps = store::steps_for_patient(tx, self.org, patient).await?;
         let issues = store::issues_for_patient(tx, self.org, patient).await?;

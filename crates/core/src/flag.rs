@@ -26,13 +26,19 @@ pub enum FlagKind {
     Worsening,
     /// No measure within the cadence.
     Overdue,
+    /// Consecutive missed doses of an opioid treatment program's methadone
+    /// at the clinic's review setting: the dose needs reassessing before the
+    /// next one (tolerance may be lost). Raised and cleared by the dosing
+    /// log, never by measures.
+    MissedDoses,
 }
 
 impl FlagKind {
     /// In priority order, as the registry lists them.
-    pub const ALL: [FlagKind; 5] = [
+    pub const ALL: [FlagKind; 6] = [
         FlagKind::SuicideRisk,
         FlagKind::SevereWithdrawal,
+        FlagKind::MissedDoses,
         FlagKind::Overdue,
         FlagKind::NotImproving,
         FlagKind::Worsening,
@@ -46,6 +52,7 @@ impl FlagKind {
             FlagKind::NotImproving => "not_improving",
             FlagKind::Worsening => "worsening",
             FlagKind::Overdue => "overdue",
+            FlagKind::MissedDoses => "missed_doses",
         }
     }
 
@@ -57,6 +64,7 @@ impl FlagKind {
             FlagKind::NotImproving => "Not improving",
             FlagKind::Worsening => "Worsening",
             FlagKind::Overdue => "Overdue",
+            FlagKind::MissedDoses => "Missed doses",
         }
     }
 
@@ -66,14 +74,25 @@ impl FlagKind {
 
     /// Safety flags reach every care-team member's notifications and need
     /// an acknowledgement.
+    /// "Missed doses" is one: the next full dose may be more than a patient
+    /// who lost tolerance can take.
     pub fn is_safety(self) -> bool {
-        matches!(self, FlagKind::SuicideRisk | FlagKind::SevereWithdrawal)
+        matches!(
+            self,
+            FlagKind::SuicideRisk | FlagKind::SevereWithdrawal | FlagKind::MissedDoses
+        )
     }
 
     /// Raised by an answer or a band of one response (named in instrument
     /// files), rather than by the course of scores or the calendar.
     pub fn raised_by_answers(self) -> bool {
-        self.is_safety()
+        matches!(self, FlagKind::SuicideRisk | FlagKind::SevereWithdrawal)
+    }
+
+    /// Whether measures and the calendar decide the flag. The dosing log
+    /// decides "Missed doses", so a new measure must leave it alone.
+    pub fn decided_by_measures(self) -> bool {
+        self != FlagKind::MissedDoses
     }
 
     /// One bit per kind, for the registry's flag column.
@@ -260,6 +279,7 @@ mod tests {
             [
                 "Suicide risk",
                 "Severe withdrawal",
+                "Missed doses",
                 "Overdue",
                 "Not improving",
                 "Worsening"
@@ -275,6 +295,7 @@ mod tests {
     fn a_suicide_risk_flag_outranks_every_lesser_flag_together() {
         let lesser = [
             FlagKind::SevereWithdrawal,
+            FlagKind::MissedDoses,
             FlagKind::Overdue,
             FlagKind::NotImproving,
             FlagKind::Worsening,
@@ -290,7 +311,7 @@ mod tests {
     #[test]
     fn bits_round_trip_and_do_not_collide() {
         let all: i64 = FlagKind::ALL.iter().map(|k| k.bit()).sum();
-        assert_eq!(FlagKind::from_bits(all).len(), 5);
+        assert_eq!(FlagKind::from_bits(all).len(), 6);
         assert_eq!(
             FlagKind::from_bits(FlagKind::Overdue.bit() | FlagKind::SuicideRisk.bit()),
             vec![FlagKind::SuicideRisk, FlagKind::Overdue]

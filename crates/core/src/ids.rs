@@ -102,6 +102,24 @@ id_type!(
 );
 
 id_type!(
+    /// One record of an opioid treatment program's dosing log: a dose or
+    /// part of one given, or a missed day (a FHIR `MedicationAdministration`).
+    DoseRecordId
+);
+id_type!(
+    /// A practitioner's review of the take-home criteria.
+    TakeHomeReviewId
+);
+id_type!(
+    /// A take-home schedule granted at once; its dates share this id.
+    TakeHomeGrantId
+);
+id_type!(
+    /// One date of a take-home schedule.
+    TakeHomeDayId
+);
+
+id_type!(
     /// A coded diagnosis on a patient's problem list (a FHIR `Condition`).
     ConditionId
 );

@@ -387,6 +387,11 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                     "type": "DetectedIssue",
                     "interaction": interactions(&["read", "search-type"]),
                     "searchParam": search_params(&detected_issue_params())
+                },
+                {
+                    "type": "MedicationAdministration",
+                    "interaction": interactions(&["read", "search-type"]),
+                    "searchParam": search_params(&medication_administration_params())
                 }
             ]
         }]
@@ -415,6 +420,33 @@ fn medication_request_params() -> [Param; 5] {
             "token",
             "http://hl7.org/fhir/SearchParameter/medications-status",
             "active, on-hold, stopped or completed (a taper that has ended).",
+        ),
+        COUNT,
+        OFFSET,
+    ]
+}
+
+/// The opioid treatment program's dosing log: read, and search by patient,
+/// status and day.
+fn medication_administration_params() -> [Param; 5] {
+    [
+        param(
+            "patient",
+            "reference",
+            "http://hl7.org/fhir/SearchParameter/clinical-patient",
+            "Required: the patient, as Patient/id or the id alone.",
+        ),
+        param(
+            "status",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/medications-status",
+            "completed (a dose given) or not-done (a missed day).",
+        ),
+        param(
+            "effective-time",
+            "date",
+            "http://hl7.org/fhir/SearchParameter/MedicationAdministration-effective-time",
+            "One day (YYYY-MM-DD, or eq with it): the day the dose is for.",
         ),
         COUNT,
         OFFSET,

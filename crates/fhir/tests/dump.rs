@@ -347,9 +347,9 @@ fn the_capability_statement_lists_what_the_server_does() {
         codes(&flag, "searchParam", "name"),
         ["patient", "subject", "status", "_count", "_offset"]
     );
-    // Eleven resources above, and MedicationRequest and DetectedIssue
-    // (checked in dump_medication.rs).
-    assert_eq!(rest["resource"].as_array().unwrap().len(), 13);
+    // Eleven resources above, MedicationRequest and DetectedIssue (checked
+    // in dump_medication.rs) and MedicationAdministration (dump_otp.rs).
+    assert_eq!(rest["resource"].as_array().unwrap().len(), 14);
 }
 
 #[test]

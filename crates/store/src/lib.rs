@@ -24,6 +24,7 @@ pub mod grants;
 pub mod measures;
 pub mod medications;
 pub mod org;
+pub mod otp;
 pub mod patients;
 pub mod registry;
 pub mod sessions;

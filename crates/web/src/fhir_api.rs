@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 
 mod care_plan;
 mod dx;
+mod otp;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/Flag/{id}", get(read_flag))
         .merge(dx::routes())
         .merge(medication::routes())
+        .merge(otp::routes())
         .fallback(unsupported)
         .layer(middleware::map_response(method_not_allowed))
 }

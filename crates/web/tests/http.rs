@@ -1434,6 +1434,33 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
     }
     let order_id = first_id(format!("MedicationRequest?patient={pid}")).await;
     let issue_id = first_id(format!("DetectedIssue?patient={pid}")).await;
+    // A missed day of the methadone order: a dosing record to read.
+    let methadone = e
+        .app
+        .search_medication_orders(&dr, pid.parse().unwrap(), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.drug_name == "methadone")
+        .unwrap();
+    let dose_id = e
+        .app
+        .record_dose(
+            &dr,
+            pid.parse().unwrap(),
+            &tandem_app::NewDose {
+                order: methadone.id,
+                on: e.app.clock().today(),
+                entry: tandem_core::medication::dosing::Entry::Missed,
+                given_at: None,
+                note: String::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .record
+        .id
+        .to_string();
     let cs = e
         .send(Method::GET, "/fhir/r4/metadata", &[], Body::empty())
         .await
@@ -1449,6 +1476,7 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 ("reference", _) => format!("Patient/{pid}"),
                 ("uri", _) => "urn:tandem:questionnaire:phq9".to_string(),
                 ("token", "identifier") => "1000018".to_string(),
+                ("token", "status") if kind == "MedicationAdministration" => "not-done".to_string(),
                 ("token", "status") | ("token", "lifecycle-status") => "active".to_string(),
                 ("token", "clinical-status") => "active".to_string(),
                 ("token", _) => "44249-1".to_string(),
@@ -1466,6 +1494,7 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "Goal",
                 "MedicationRequest",
                 "DetectedIssue",
+                "MedicationAdministration",
             ];
             let also = if per_patient.contains(&kind) && name != "patient" && name != "subject" {
                 format!("&patient={pid}")
@@ -1495,6 +1524,7 @@ async fn capability_statement_tells_the_truth(db: TestDb) {
                 "read" if kind == "Goal" => format!("{kind}/{goal_id}"),
                 "read" if kind == "MedicationRequest" => format!("{kind}/{order_id}"),
                 "read" if kind == "DetectedIssue" => format!("{kind}/{issue_id}"),
+                "read" if kind == "MedicationAdministration" => format!("{kind}/{dose_id}"),
                 "read" => format!("{kind}/{pid}"),
                 _ => continue,
             };

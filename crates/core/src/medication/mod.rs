@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod check;
 pub mod dose_limit;
+pub mod dosing;
 pub mod duplicate;
 pub mod finding;
 pub mod interaction;

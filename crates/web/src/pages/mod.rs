@@ -12,6 +12,7 @@ mod intake;
 mod measures;
 mod medications;
 mod notifications;
+mod otp;
 mod patient_plan;
 mod patients;
 mod registry;
@@ -106,6 +107,10 @@ pub fn routes() -> Router<AppState> {
             "/patients/{id}/medications/{order}/discontinue",
             post(medications::discontinue),
         )
+        .route("/patients/{id}/otp", get(otp::page))
+        .route("/patients/{id}/otp/dose", post(otp::dose))
+        .route("/patients/{id}/otp/criteria", post(otp::criteria))
+        .route("/patients/{id}/otp/take-home", post(otp::take_home))
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
         .route("/registry.csv", get(registry::csv))
