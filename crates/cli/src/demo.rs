@@ -198,7 +198,7 @@ pub async fn create(url: &str) -> Result<App> {
             first_measured,
         });
     }
-    crate::demo_care::stages(&app, &clinic, &caller(&dr_lee)).await?;
+    crate::demo_care::stages(&app, &clinic, &caller(&dr_lee), &caller(&n_park)).await?;
     app.sweep_overdue().await?;
     Ok(app)
 }

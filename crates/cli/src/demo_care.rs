@@ -12,6 +12,8 @@ use tandem_core::care_plan::{Frequency, Goal, GoalStatus, Target};
 use tandem_core::diagnosis::NewDiagnosisInput;
 use tandem_core::episode::{EnrolInput, TransitionInput};
 use tandem_core::ids::{GoalId, PatientId};
+use tandem_app::NewDose;
+use tandem_core::medication::dosing::{Entry, Given, Part, TakeHomeDay};
 use tandem_core::medication::{
     Dose, Frequency as MedFrequency, Route, RxCui,
     prescription::{DocumentedFacts, DoseChange, DoseStep, NewOrder},
@@ -76,7 +78,12 @@ fn codes(i: usize) -> Vec<(&'static str, &'static str)> {
 /// `prescriber` joins the care team of the patient on the addiction track,
 /// for the medication evaluation the pathway asks for, and prescribes the
 /// demo's medications.
-pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: &Caller) -> Result<()> {
+pub async fn stages(
+    app: &App,
+    patients: &[DemoPatient],
+    prescriber: &Caller,
+    nurse: &Caller,
+) -> Result<()> {
     let today = app.clock().today();
     // One intake is overridden by the clinician: the first recommendation
     // that asks for medication.
@@ -290,6 +297,9 @@ pub async fn stages(app: &App, patients: &[DemoPatient], prescriber: &Caller) ->
     }
 
     medications(app, patients, prescriber).await?;
+    if let Some(p) = patients.iter().find(|p| p.index == 29) {
+        opioid_treatment_program(app, p, prescriber, nurse).await?;
+    }
 
     // One diagnosis moved to remission.
     if let Some(p) = patients.iter().find(|p| p.index == 1) {
@@ -436,5 +446,116 @@ async fn medications(app: &App, patients: &[DemoPatient], prescriber: &Caller) -
         )?;
         app.place_order(prescriber, p.id, &o, None).await?;
     }
+    Ok(())
+}
+
+/// An opioid treatment program patient: enrolled 40 days ago, methadone
+/// started at 30 mg and raised to 60 mg, observed doses every day but one
+/// missed day, the take-home criteria documented and a weekend of
+/// take-home doses granted within the ceiling for day 40.
+async fn opioid_treatment_program(
+    app: &App,
+    p: &DemoPatient,
+    prescriber: &Caller,
+    nurse: &Caller,
+) -> Result<()> {
+    let c = &p.clinician;
+    let today = app.clock().today();
+    let start = today - Duration::days(40);
+    app.add_care_team_member(c, p.id, prescriber.actor.user_id, None)
+        .await?;
+    app.add_care_team_member(c, p.id, nurse.actor.user_id, None)
+        .await?;
+    app.add_diagnosis(c, p.id, &diagnosis("F11.20", "primary"))
+        .await?;
+    app.enrol_patient(
+        c,
+        p.id,
+        &EnrolInput {
+            program: "otp".into(),
+            level: "opioid_treatment_program".into(),
+            on: start.to_string(),
+        },
+    )
+    .await?;
+    let o = order(
+        6813,
+        30.0,
+        Route::Oral,
+        "Methadone 30 mg by mouth once a day, observed",
+        start,
+    )?;
+    let OrderOutcome::Placed { order: placed, .. } =
+        app.place_order(prescriber, p.id, &o, None).await?
+    else {
+        anyhow::bail!("the demo methadone order was stopped");
+    };
+    let raised_on = start + Duration::days(10);
+    app.change_dose(
+        prescriber,
+        p.id,
+        placed.id,
+        &DoseChange::Titrate(DoseStep {
+            on: raised_on,
+            dose: Dose::mg(60.0).context("demo dose")?,
+        }),
+        "Withdrawal symptoms in the afternoons at 30 mg; raised in steps to 60 mg",
+        None,
+    )
+    .await?;
+    let missed = start + Duration::days(23);
+    let mut day = start;
+    while day <= today {
+        let mg = if day < raised_on { 30.0 } else { 60.0 };
+        let entry = if day == missed {
+            Entry::Missed
+        } else {
+            Entry::Given {
+                how: Given::Observed,
+                amount: Dose::mg(mg).context("demo dose")?,
+                part: Part::WHOLE,
+            }
+        };
+        let given_at = (day != missed).then(|| day.midnight().assume_utc() + Duration::hours(8));
+        app.record_dose(
+            nurse,
+            p.id,
+            &NewDose {
+                order: placed.id,
+                on: day,
+                entry,
+                given_at,
+                note: if day == missed {
+                    "Car broke down; called the clinic".into()
+                } else {
+                    String::new()
+                },
+            },
+        )
+        .await
+        .with_context(|| format!("demo dose on {day}"))?;
+        day += Duration::days(1);
+    }
+    let criteria: Vec<(String, Option<bool>, String)> = [
+        "no_active_use",
+        "attendance",
+        "no_behavioural_problems",
+        "no_diversion",
+        "safe_transport_storage",
+        "other_factors",
+    ]
+    .iter()
+    .map(|id| ((*id).to_string(), Some(true), String::new()))
+    .collect();
+    app.review_take_home_criteria(prescriber, p.id, placed.id, &criteria)
+        .await?;
+    let weekend: Vec<TakeHomeDay> = (1..=2)
+        .map(|d| TakeHomeDay {
+            on: today + Duration::days(d),
+            closure: false,
+        })
+        .collect();
+    app.grant_take_home(prescriber, p.id, placed.id, &weekend)
+        .await?;
     Ok(())
 }
