@@ -16,6 +16,7 @@ mod error;
 mod intake;
 mod measurement;
 mod medications;
+mod monitoring;
 mod patients;
 mod plan_from_intake;
 mod practitioners;
@@ -40,6 +41,10 @@ pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers
 pub use medications::{
     DetectedIssue, DoseHistoryStep, MedicationChart, MedicationOrder, OrderIndication,
     OrderOutcome, fmt_qty, taper,
+};
+pub use monitoring::{
+    AdherenceEntry, DrugScreenRecord, LabObservation, LabRange, LabResult, MonitoringView,
+    ScorePoint, SideEffectEntry, opioid_positive,
 };
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};

@@ -5,9 +5,10 @@
 //! The check reads the patient as the store knows them on the order's start
 //! date: age, every other order with its status (stopped ones with their stop
 //! date, for washouts), the latest assessment's dates of last opioid and
-//! alcohol use and hepatic impairment. What Tandem records nowhere else yet
-//! (drug screens, creatinine clearance, disulfiram consent, QTc, levels) the
-//! prescriber documents on the order itself, and it is kept with the order.
+//! alcohol use and hepatic impairment, and the latest recorded drug screen,
+//! serum levels, creatinine clearance and QTc (`monitoring`). What the
+//! prescriber documents on the order itself (disulfiram consent, and those
+//! results where none is recorded) is kept with the order.
 //!
 //! A contraindication stops the order and nothing is stored but the audit
 //! entry of the refusal, unless the prescriber overrides it with a reason;
@@ -371,26 +372,34 @@ impl App {
                     .map(|t| PrimitiveDateTime::new(d, t))
             })
         });
+        // Recorded results come first; what the prescriber typed on the
+        // order stands in only where nothing is recorded. Levels are
+        // pooled, and the check takes the latest of each drug.
+        let recorded = self.recorded_facts(tx, p.id, day).await?;
         let ctx = PatientContext {
             age_years: u32::try_from(tandem_core::clock::age_on(p.demographics.birth_date, day))
                 .unwrap_or(0),
             medications,
             last_opioid_use: documented.last_opioid_use,
             last_alcohol_use: last_alcohol,
-            opioid_screen: c.facts.opioid_screen.map(|(on, positive)| DrugScreen {
-                on,
-                result: if positive {
-                    ScreenResult::Positive
-                } else {
-                    ScreenResult::Negative
-                },
+            opioid_screen: recorded.opioid_screen.or_else(|| {
+                c.facts.opioid_screen.map(|(on, positive)| DrugScreen {
+                    on,
+                    result: if positive {
+                        ScreenResult::Positive
+                    } else {
+                        ScreenResult::Negative
+                    },
+                })
             }),
-            creatinine_clearance: c.facts.creatinine_clearance,
+            creatinine_clearance: recorded
+                .creatinine_clearance
+                .or(c.facts.creatinine_clearance),
             disulfiram_consent_recorded: c.facts.disulfiram_consent,
             smoking_change: c.facts.smoking_change,
             hepatic_impairment: documented.hepatic_impairment,
             cyp2c19_poor_metabolizer: c.facts.cyp2c19_poor_metabolizer,
-            latest_qtc_ms: c.facts.qtc_ms,
+            latest_qtc_ms: recorded.qtc_ms.or(c.facts.qtc_ms),
             levels: c
                 .facts
                 .levels
@@ -402,6 +411,7 @@ impl App {
                         on: *on,
                     })
                 })
+                .chain(recorded.levels)
                 .collect(),
         };
         Ok(check(&self.medication, &c.proposed, &ctx))
@@ -599,7 +609,7 @@ impl App {
         self.load_order(tx, row, &steps, &issues).await
     }
 
-    async fn load_all(&self, tx: &mut Tx, patient: PatientId) -> Result<Vec<MedicationOrder>> {
+    pub(crate) async fn load_all(&self, tx: &mut Tx, patient: PatientId) -> Result<Vec<MedicationOrder>> {
         let rows = store::orders_for_patient(tx, self.org, patient).await?;
         let steps = store::steps_for_patient(tx, self.org, patient).await?;
         let issues = store::issues_for_patient(tx, self.org, patient).await?;
