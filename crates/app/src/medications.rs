@@ -609,7 +609,11 @@ impl App {
         self.load_order(tx, row, &steps, &issues).await
     }
 
-    pub(crate) async fn load_all(&self, tx: &mut Tx, patient: PatientId) -> Result<Vec<MedicationOrder>> {
+    pub(crate) async fn load_all(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+    ) -> Result<Vec<MedicationOrder>> {
         let rows = store::orders_for_patient(tx, self.org, patient).await?;
         let steps = store::steps_for_patient(tx, self.org, patient).await?;
         let issues = store::issues_for_patient(tx, self.org, patient).await?;

@@ -16,8 +16,9 @@ use tandem_core::ids::{
 };
 use tandem_core::medication::{DrugLevel, DrugScreen, ScreenResult};
 use tandem_core::monitoring::{
-    Adherence, GENERAL_SIDE_EFFECTS, AdherenceInput, Analyte, Effect, LabInput, RangeReading, Reporter, ScreenInput,
-    ScreenOutcome, ScreenPanel, Severity, SideEffectInput, Substance, compare, doses_per_week,
+    Adherence, AdherenceInput, Analyte, Effect, GENERAL_SIDE_EFFECTS, LabInput, RangeReading,
+    Reporter, ScreenInput, ScreenOutcome, ScreenPanel, Severity, SideEffectInput, Substance,
+    compare, doses_per_week,
 };
 use tandem_core::patient::Patient;
 use tandem_store::monitoring::{self as store, AdherenceRow, LabRow, ScreenRow, SideEffectRow};
@@ -53,10 +54,7 @@ pub struct LabResult {
 impl LabResult {
     /// Outside its reference range.
     pub fn out_of_range(&self) -> bool {
-        matches!(
-            self.reading,
-            Some(RangeReading::Low | RangeReading::High)
-        )
+        matches!(self.reading, Some(RangeReading::Low | RangeReading::High))
     }
 }
 
@@ -213,10 +211,7 @@ impl App {
     ) -> Result<RecordedFacts> {
         let labs = self.load_labs(tx, patient).await?;
         let screens = self.load_screens(tx, patient).await?;
-        let labs: Vec<&LabResult> = labs
-            .iter()
-            .filter(|l| l.effective.date() <= day)
-            .collect();
+        let labs: Vec<&LabResult> = labs.iter().filter(|l| l.effective.date() <= day).collect();
         let latest = |a: Analyte| labs.iter().find(|l| l.analyte == a).map(|l| l.value);
         let mut levels = Vec::new();
         for l in &labs {

@@ -178,7 +178,12 @@ impl LabInput {
         if analyte.is_none() {
             e.add("analyte", "choose a test");
         }
-        let value = self.value.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+        let value = self
+            .value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite());
         match (value, analyte) {
             (None, _) => e.add("value", "enter the result as a number"),
             (Some(v), _) if v < 0.0 => e.add("value", "a result cannot be negative"),
@@ -236,7 +241,10 @@ pub fn parse_date_time(s: &str) -> Option<PrimitiveDateTime> {
     if parts.next().is_some() {
         return None;
     }
-    Some(PrimitiveDateTime::new(date, Time::from_hms(h, m, sec).ok()?))
+    Some(PrimitiveDateTime::new(
+        date,
+        Time::from_hms(h, m, sec).ok()?,
+    ))
 }
 
 fn parse_day(s: &str) -> Option<Date> {
@@ -430,7 +438,10 @@ impl ScreenInput {
             results[i] = o;
         }
         if e.is_empty() && results.iter().all(|o| *o == ScreenOutcome::NotTested) {
-            e.add("results", "record at least one substance as positive or negative");
+            e.add(
+                "results",
+                "record at least one substance as positive or negative",
+            );
         }
         match collected {
             Some(c) if e.is_empty() => Ok(ScreenPanel::new(c, results)),
@@ -632,10 +643,9 @@ pub fn doses_per_week(f: Frequency) -> Option<u32> {
         Frequency::ThreeTimesDaily => Some(21),
         Frequency::FourTimesDaily => Some(28),
         Frequency::Weekly => Some(1),
-        Frequency::EveryOtherDay
-        | Frequency::Monthly
-        | Frequency::AsNeeded
-        | Frequency::Other => None,
+        Frequency::EveryOtherDay | Frequency::Monthly | Frequency::AsNeeded | Frequency::Other => {
+            None
+        }
     }
 }
 
