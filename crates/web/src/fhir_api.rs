@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 
 mod care_plan;
 mod dx;
+mod monitoring;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -983,8 +984,12 @@ async fn read_observation(
 ) -> Response {
     let run = async {
         let oid: ObservationId = resource_id("Observation", &id)?;
-        let o = s.app.read_observation(&c, oid).await?;
-        Ok::<_, Outcome>(fhir(StatusCode::OK, &observation_json(&o)))
+        match s.app.read_observation(&c, oid).await {
+            Ok(o) => Ok::<_, Outcome>(fhir(StatusCode::OK, &observation_json(&o))),
+            // Not a score: a lab result or a drug screen, or nothing.
+            Err(AppError::NotFound(_)) => monitoring::read_lab(&s, &c, oid.0).await,
+            Err(e) => Err(e.into()),
+        }
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -1048,6 +1053,9 @@ async fn search_observations(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    if monitoring::wants_laboratory(raw.as_deref()) {
+        return monitoring::search_labs(&s, &c, raw.as_deref(), &headers).await;
+    }
     let run = async {
         let mut patient = None;
         let mut q = ObservationQuery::default();
@@ -1062,6 +1070,14 @@ async fn search_observations(
                 Ok(())
             }
             "date" => date_param(v, &mut q.from, &mut q.before),
+            // Scores are the survey category; laboratory went above.
+            "category" if v.rsplit('|').next() == Some("survey") => Ok(()),
+            "category" => Err(err(
+                400,
+                IssueCode::NotSupported,
+                "category must be survey or laboratory",
+                None,
+            )),
             _ => Err(unknown_param(k, "Observation")),
         })?;
         let pid = required_patient(patient, "Observation")?;

@@ -6,6 +6,7 @@
 
 mod assets;
 mod chart;
+mod timeline;
 mod error;
 mod fhir_api;
 mod metrics;
