@@ -11,6 +11,7 @@ mod education;
 mod intake;
 mod measures;
 mod medications;
+mod monitoring;
 mod notifications;
 mod patient_plan;
 mod patients;
@@ -105,6 +106,20 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/patients/{id}/medications/{order}/discontinue",
             post(medications::discontinue),
+        )
+        .route("/patients/{id}/monitoring", get(monitoring::page))
+        .route("/patients/{id}/monitoring/labs", post(monitoring::record_lab))
+        .route(
+            "/patients/{id}/monitoring/screens",
+            post(monitoring::record_screen),
+        )
+        .route(
+            "/patients/{id}/monitoring/side-effects",
+            post(monitoring::record_side_effects),
+        )
+        .route(
+            "/patients/{id}/monitoring/adherence",
+            post(monitoring::record_adherence),
         )
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
