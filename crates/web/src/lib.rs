@@ -6,13 +6,13 @@
 
 mod assets;
 mod chart;
-mod timeline;
 mod error;
 mod fhir_api;
 mod metrics;
 mod pages;
 mod security;
 mod session;
+mod timeline;
 
 use axum::Router;
 use axum::routing::get;

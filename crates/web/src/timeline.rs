@@ -305,7 +305,10 @@ mod tests {
             lanes: vec![DoseLane {
                 drug: "sertraline".into(),
                 unit: "mg".into(),
-                steps: vec![(date!(2026 - 09 - 01), 50.0), (date!(2026 - 09 - 29), 100.0)],
+                steps: vec![
+                    (date!(2026 - 09 - 01), 50.0),
+                    (date!(2026 - 09 - 29), 100.0),
+                ],
                 ends: None,
             }],
             effects: vec![EffectMark {

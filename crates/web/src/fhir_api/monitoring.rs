@@ -39,11 +39,15 @@ pub fn observation_json(o: &LabObservation) -> Value {
                 value: l.value,
                 effective: l.effective,
                 issued: l.recorded_at,
-                range: l.range.as_ref().zip(text.as_deref()).map(|(r, text)| RangeView {
-                    low: r.low,
-                    high: r.high,
-                    text,
-                }),
+                range: l
+                    .range
+                    .as_ref()
+                    .zip(text.as_deref())
+                    .map(|(r, text)| RangeView {
+                        low: r.low,
+                        high: r.high,
+                        text,
+                    }),
                 reading: l.reading,
             })
         }

@@ -108,7 +108,10 @@ pub fn routes() -> Router<AppState> {
             post(medications::discontinue),
         )
         .route("/patients/{id}/monitoring", get(monitoring::page))
-        .route("/patients/{id}/monitoring/labs", post(monitoring::record_lab))
+        .route(
+            "/patients/{id}/monitoring/labs",
+            post(monitoring::record_lab),
+        )
         .route(
             "/patients/{id}/monitoring/screens",
             post(monitoring::record_screen),

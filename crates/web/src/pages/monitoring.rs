@@ -169,10 +169,15 @@ fn lab_line(l: &tandem_app::LabResult) -> LabLine {
         at: when(l.effective),
         reading: l.reading.map(|r| r.label()),
         out_of_range: l.out_of_range(),
-        range: l
-            .range
-            .as_ref()
-            .map(|r| format!("{}–{} {} ({})", fmt_qty(r.low), fmt_qty(r.high), r.unit, r.note)),
+        range: l.range.as_ref().map(|r| {
+            format!(
+                "{}–{} {} ({})",
+                fmt_qty(r.low),
+                fmt_qty(r.high),
+                r.unit,
+                r.note
+            )
+        }),
         source: l.range.as_ref().map(|r| r.source.clone()),
     }
 }
@@ -241,7 +246,12 @@ fn build(
     let orders: Vec<(String, String)> = m
         .orders
         .iter()
-        .map(|o| (o.id.to_string(), format!("{} (from {})", o.drug_name, o.start_on)))
+        .map(|o| {
+            (
+                o.id.to_string(),
+                format!("{} (from {})", o.drug_name, o.start_on),
+            )
+        })
         .collect();
     let order_opts = |chosen: &str| {
         let refs: Vec<(&str, &str)> = orders
@@ -250,10 +260,7 @@ fn build(
             .collect();
         opts(&refs, chosen)
     };
-    let analytes: Vec<(&str, &str)> = Analyte::ALL
-        .iter()
-        .map(|a| (a.code(), a.label()))
-        .collect();
+    let analytes: Vec<(&str, &str)> = Analyte::ALL.iter().map(|a| (a.code(), a.label())).collect();
     let outcome_choices: Vec<(&str, &str)> = [
         ScreenOutcome::NotTested,
         ScreenOutcome::Negative,
@@ -428,7 +435,10 @@ pub async fn page(
 }
 
 /// The posted fields without the form token, after checking it.
-fn fields(auth: &SignedIn, posted: &[(String, String)]) -> Result<BTreeMap<String, String>, PageError> {
+fn fields(
+    auth: &SignedIn,
+    posted: &[(String, String)],
+) -> Result<BTreeMap<String, String>, PageError> {
     let token = posted
         .iter()
         .find(|(k, _)| k == "csrf")
