@@ -547,7 +547,7 @@ impl App {
         for s in self.load_screens(&mut tx, patient).await? {
             out.push((s.panel.collected, LabObservation::Screen(s)));
         }
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|o| std::cmp::Reverse(o.0));
         let mut rec = self.patient_record(caller, action, patient, purpose);
         rec.resource = Some("Observation".into());
         rec.detail = Some(format!("category laboratory, {} found", out.len()));
