@@ -339,7 +339,9 @@ fn the_capability_statement_lists_what_the_server_does() {
     );
     assert_eq!(
         codes(&observation, "searchParam", "name"),
-        ["patient", "subject", "code", "date", "_count", "_offset"]
+        [
+            "patient", "subject", "code", "date", "category", "_count", "_offset"
+        ]
     );
     let flag = resource("Flag");
     assert_eq!(codes(&flag, "interaction", "code"), ["read", "search-type"]);

@@ -1058,6 +1058,7 @@ async fn search_observations(
     }
     let run = async {
         let mut patient = None;
+        let mut other_category = false;
         let mut q = ObservationQuery::default();
         let search = read_search(raw.as_deref(), |k, v| match k {
             "patient" | "subject" => patient_param(k, v, &mut patient),
@@ -1070,21 +1071,23 @@ async fn search_observations(
                 Ok(())
             }
             "date" => date_param(v, &mut q.from, &mut q.before),
-            // Scores are the survey category; laboratory went above.
-            "category" if v.rsplit('|').next() == Some("survey") => Ok(()),
-            "category" => Err(err(
-                400,
-                IssueCode::NotSupported,
-                "category must be survey or laboratory",
-                None,
-            )),
+            // Scores are the survey category (laboratory went above); any
+            // other category has no Observations here.
+            "category" => {
+                other_category |= v.rsplit('|').next() != Some("survey");
+                Ok(())
+            }
             _ => Err(unknown_param(k, "Observation")),
         })?;
         let pid = required_patient(patient, "Observation")?;
         q.limit = search.paging.count;
         q.offset = search.paging.offset;
-        let (list, total) =
+        // Access is decided (and the search audited) whatever the category.
+        let (mut list, mut total) =
             none_if_unknown(s.app.search_observations(&c, pid, &q).await)?.unwrap_or_default();
+        if other_category {
+            (list, total) = (Vec::new(), 0);
+        }
         let entries = list.iter().map(observation_json).collect();
         Ok::<_, Outcome>(search.bundle(&headers, "Observation", total, entries))
     };
