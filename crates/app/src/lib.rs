@@ -43,8 +43,8 @@ pub use medications::{
     OrderOutcome, fmt_qty, taper,
 };
 pub use monitoring::{
-    AdherenceEntry, DrugScreenRecord, LabObservation, LabRange, LabResult, MonitoringView,
-    ScorePoint, SideEffectEntry, opioid_positive,
+    AdherenceEntry, AncReminder, DrugScreenRecord, LabObservation, LabRange, LabResult,
+    MonitoringView, ScorePoint, SideEffectEntry, opioid_positive,
 };
 pub use patients::{Chart, PatientPage};
 pub use registry::{RegistryFilter, RegistryLine, RegistryPage};

@@ -105,6 +105,19 @@ pub struct ScorePoint {
     pub total: i32,
 }
 
+/// When the next ANC is due for a patient on clozapine, by an unverified
+/// clinic setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AncReminder {
+    pub due_on: Date,
+    pub overdue: bool,
+    pub interval_days: u32,
+    /// Whether the clinic verified the interval; shipped unverified.
+    pub verified: bool,
+    pub setting: &'static str,
+    pub note: String,
+}
+
 /// The monitoring page of a chart.
 #[derive(Clone, Debug)]
 pub struct MonitoringView {
@@ -121,6 +134,8 @@ pub struct MonitoringView {
     pub adherence: Vec<AdherenceEntry>,
     /// PHQ-9 and GAD-7 totals, oldest first.
     pub scores: Vec<ScorePoint>,
+    /// Present while a clozapine order is active or held.
+    pub anc: Option<AncReminder>,
 }
 
 impl MonitoringView {
@@ -508,6 +523,7 @@ impl App {
             }
         }
         scores.sort_by_key(|s| s.at);
+        let anc = self.anc_reminder(&orders, &labs);
         let mut rec = self.patient_record(caller, action, patient, purpose);
         rec.detail = Some(format!(
             "{} labs, {} screens, {} side effects, {} adherence reports",
@@ -526,6 +542,35 @@ impl App {
             side_effects,
             adherence,
             scores,
+            anc,
+        })
+    }
+
+    /// The ANC reminder for the earliest active or held clozapine order.
+    fn anc_reminder(&self, orders: &[MedicationOrder], labs: &[LabResult]) -> Option<AncReminder> {
+        use tandem_core::medication::prescription::OrderStatus;
+        use tandem_core::medication::settings::CLOZAPINE_ANC_INTERVAL_DAYS;
+        let cat = &self.medication.catalog;
+        let clozapine = cat.drug(cat.by_id("clozapine")?).rxcui;
+        let start = orders
+            .iter()
+            .filter(|o| o.drug == clozapine)
+            .filter(|o| matches!(o.status, OrderStatus::Active | OrderStatus::OnHold))
+            .map(|o| o.start_on)
+            .min()?;
+        let latest = labs
+            .iter()
+            .find(|l| l.analyte == Analyte::Anc)
+            .map(|l| l.effective.date());
+        let setting = self.medication.settings.get(CLOZAPINE_ANC_INTERVAL_DAYS)?;
+        let due_on = tandem_core::monitoring::anc_due_on(start, latest, setting.value);
+        Some(AncReminder {
+            due_on,
+            overdue: due_on < self.clock().today(),
+            interval_days: setting.value,
+            verified: setting.verified,
+            setting: CLOZAPINE_ANC_INTERVAL_DAYS,
+            note: setting.note.clone(),
         })
     }
 

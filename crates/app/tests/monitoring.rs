@@ -544,7 +544,68 @@ async fn outside_care_team_is_denied_and_audited(db: TestDb) {
     );
 }
 
+/// On clozapine the page reminds when the next ANC is due, by the
+/// unverified clinic setting (weekly as shipped): on the start date with no
+/// count, then a week after the latest count.
+async fn clozapine_anc_reminder_is_an_unverified_setting(db: TestDb) {
+    let w = world(db).await;
+    let dr = w.user("dr_lee", Role::Prescriber).await;
+    let p = w.patient(&dr).await;
+    assert!(
+        w.app
+            .medication_monitoring(&dr, p)
+            .await
+            .unwrap()
+            .anc
+            .is_none()
+    );
+    let mut o = w.order("clozapine", 12.5);
+    o.start = date!(2026 - 11 - 15);
+    match w
+        .app
+        .place_order(&dr, p, &o, Some("treatment-resistant; started by the team"))
+        .await
+        .unwrap()
+    {
+        OrderOutcome::Placed { .. } => {}
+        OrderOutcome::Stopped { contraindications } => panic!("{contraindications:?}"),
+    }
+    let anc = w
+        .app
+        .medication_monitoring(&dr, p)
+        .await
+        .unwrap()
+        .anc
+        .unwrap();
+    assert_eq!(anc.due_on, date!(2026 - 11 - 15));
+    assert!(anc.overdue);
+    assert!(!anc.verified);
+    assert_eq!(anc.interval_days, 7);
+    w.app
+        .record_lab(
+            &dr,
+            p,
+            &LabInput {
+                analyte: "anc".into(),
+                value: "2100".into(),
+                effective: "2026-11-20T08:00".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let anc = w
+        .app
+        .medication_monitoring(&dr, p)
+        .await
+        .unwrap()
+        .anc
+        .unwrap();
+    assert_eq!(anc.due_on, date!(2026 - 11 - 27));
+    assert!(!anc.overdue);
+}
+
 both_backends! {
+    clozapine_anc => clozapine_anc_reminder_is_an_unverified_setting;
     labs => lab_results_are_judged_against_the_content_range;
     screens => recorded_screens_feed_the_naltrexone_check;
     typed_fallback => typed_screen_is_the_fallback;

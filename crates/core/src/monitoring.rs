@@ -760,6 +760,16 @@ impl AdherenceInput {
     }
 }
 
+/// When the next ANC is due for a patient on clozapine: `interval_days`
+/// after the latest ANC taken since the order started, or on the start date
+/// when there is none (the baseline count).
+pub fn anc_due_on(clozapine_start: Date, latest_anc: Option<Date>, interval_days: u32) -> Date {
+    match latest_anc.filter(|d| *d >= clozapine_start) {
+        Some(d) => d.saturating_add(time::Duration::days(i64::from(interval_days))),
+        None => clozapine_start,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -776,6 +786,18 @@ mod tests {
         assert_eq!(compare(1.21, 0.6, 1.2), RangeReading::High);
         assert_eq!(compare(100.0, 50.0, 100.0), RangeReading::InRange);
         assert_eq!(compare(100.5, 50.0, 100.0), RangeReading::High);
+    }
+
+    #[test]
+    fn anc_is_due_an_interval_after_the_latest_count() {
+        let start = date!(2026 - 11 - 01);
+        assert_eq!(anc_due_on(start, None, 7), start);
+        assert_eq!(
+            anc_due_on(start, Some(date!(2026 - 11 - 15)), 7),
+            date!(2026 - 11 - 22)
+        );
+        // A count from before clozapine started is not a baseline.
+        assert_eq!(anc_due_on(start, Some(date!(2026 - 10 - 20)), 7), start);
     }
 
     #[test]
