@@ -149,6 +149,8 @@ pub struct MedicationChart {
     /// Newest first.
     pub orders: Vec<MedicationOrder>,
     pub indications: Vec<Indication>,
+    /// The latest result of each lab test, where it is out of its range.
+    pub lab_alerts: Vec<crate::LabResult>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -1158,6 +1160,7 @@ impl App {
             .await?;
         let orders = self.load_all(&mut tx, patient).await?;
         let indications = store::conditions_for_patient(&mut tx, self.org, patient).await?;
+        let lab_alerts = self.out_of_range_labs(&mut tx, patient).await?;
         let mut rec = self.patient_record(caller, "medication.list", patient, purpose);
         rec.resource = Some("MedicationRequest".into());
         rec.detail = Some(format!("{} orders", orders.len()));
@@ -1167,6 +1170,7 @@ impl App {
             patient: p,
             orders,
             indications,
+            lab_alerts,
         })
     }
 

@@ -216,6 +216,21 @@ impl App {
             .collect()
     }
 
+    /// The latest result of each test, kept only where out of its range.
+    pub(crate) async fn out_of_range_labs(
+        &self,
+        tx: &mut Tx,
+        patient: PatientId,
+    ) -> Result<Vec<LabResult>> {
+        let labs = self.load_labs(tx, patient).await?;
+        Ok(Analyte::ALL
+            .iter()
+            .filter_map(|a| labs.iter().find(|l| l.analyte == *a))
+            .filter(|l| l.out_of_range())
+            .cloned()
+            .collect())
+    }
+
     /// The recorded results the check reads for an order starting on `day`:
     /// only results taken on or before that day, the latest of each.
     pub(crate) async fn recorded_facts(

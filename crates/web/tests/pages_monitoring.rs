@@ -325,6 +325,14 @@ async fn lab_out_of_range_is_badged_and_bad_input_is_422(db: TestDb) {
     let page = e.get(&path, &cookie).await.body;
     assert!(page.contains("lab-badge out-of-range\"><strong>Lithium level</strong> 1.3 mEq/L <span class=\"reading\">High</span>"));
     assert!(page.contains("0.6–1.2 mEq/L"));
+    // The medications page carries the same badge.
+    let meds = e
+        .get(&format!("/patients/{p}/medications"), &cookie)
+        .await
+        .body;
+    assert!(
+        meds.contains("lab-badge out-of-range\">Lithium level 1.3 mEq/L High (2026-11-21 08:00)")
+    );
 
     // Each form's problem beside its field, input kept, nothing stored.
     let r = e
