@@ -354,7 +354,7 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                 },
                 {
                     "type": "Observation",
-                    "interaction": interactions(&["read", "search-type"]),
+                    "interaction": interactions(&["create", "read", "search-type"]),
                     "searchParam": search_params(&observation_params)
                 },
                 {

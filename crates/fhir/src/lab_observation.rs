@@ -176,3 +176,122 @@ pub fn screen_to_json(s: &ScreenView) -> Value {
         "component": components,
     })
 }
+
+/// A posted lab result: the patient and the result as the form would give
+/// it, so the app validates both the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedLab {
+    pub patient: PatientId,
+    pub input: tandem_core::monitoring::LabInput,
+}
+
+/// Reads a posted lab result Observation: `status` final, `subject` the
+/// Patient, `code` one of Tandem's lab codes (or LOINC 14334-7),
+/// `valueQuantity.value` (its `code`, when given, the analyte's UCUM unit)
+/// and `effectiveDateTime` with a time and zone. The interpretation and
+/// reference range are Tandem's to work out, so posted ones are not read.
+/// Every problem names its element.
+pub fn parse_lab_observation(body: &[u8]) -> Result<ParsedLab, crate::FhirError> {
+    use crate::outcome::{Issue, IssueCode};
+    let r = crate::reading::resource_body(body, "Observation")?;
+    let mut issues = Vec::new();
+    let mut bad = |expr: &str, msg: String| {
+        issues.push(Issue::error(
+            IssueCode::Invalid,
+            msg,
+            Some(expr.to_string()),
+        ));
+    };
+    if r.get("status").and_then(Value::as_str) != Some("final") {
+        bad("Observation.status", "status must be final".into());
+    }
+    let patient = r
+        .get("subject")
+        .and_then(|s| s.get("reference"))
+        .and_then(Value::as_str)
+        .and_then(|s| s.strip_prefix("Patient/"))
+        .and_then(|id| id.parse::<PatientId>().ok());
+    if patient.is_none() {
+        bad(
+            "Observation.subject",
+            "subject must reference the patient as Patient/<id>".into(),
+        );
+    }
+    let analyte = r
+        .get("code")
+        .and_then(|c| c.get("coding"))
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter().find_map(|c| {
+                let system = c.get("system")?.as_str()?;
+                let code = c.get("code")?.as_str()?;
+                Analyte::ALL.into_iter().find(|a| {
+                    (system == LAB_SYSTEM && a.code() == code)
+                        || (system == LOINC && a.loinc() == Some(code))
+                })
+            })
+        });
+    if analyte.is_none() {
+        bad(
+            "Observation.code",
+            format!(
+                "code must name a test Tandem records: {LAB_SYSTEM} lithium, valproate, creatinine-clearance, anc or qtc (or LOINC 14334-7)"
+            ),
+        );
+    }
+    let quantity = r.get("valueQuantity");
+    let value = quantity
+        .and_then(|q| q.get("value"))
+        .and_then(Value::as_f64);
+    if value.is_none() {
+        bad(
+            "Observation.valueQuantity.value",
+            "the result must be a valueQuantity with a numeric value".into(),
+        );
+    }
+    if let (Some(a), Some(unit)) = (
+        analyte,
+        quantity.and_then(|q| q.get("code")).and_then(Value::as_str),
+    ) && unit != a.ucum()
+    {
+        bad(
+            "Observation.valueQuantity.code",
+            format!(
+                "{} is recorded in {} (UCUM {}), not {unit}",
+                a.label(),
+                a.unit(),
+                a.ucum()
+            ),
+        );
+    }
+    let effective = r
+        .get("effectiveDateTime")
+        .and_then(Value::as_str)
+        .and_then(|s| instant::parse_date_time(s).ok());
+    if effective.is_none() {
+        bad(
+            "Observation.effectiveDateTime",
+            "effectiveDateTime must be a date and time of day with its zone".into(),
+        );
+    }
+    match (patient, analyte, value, effective) {
+        (Some(patient), Some(a), Some(value), Some(t)) if issues.is_empty() => Ok(ParsedLab {
+            patient,
+            input: tandem_core::monitoring::LabInput {
+                analyte: a.code().into(),
+                value: value.to_string(),
+                effective: format!(
+                    "{}T{:02}:{:02}:{:02}",
+                    t.date(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                ),
+            },
+        }),
+        _ => Err(crate::FhirError {
+            status: 422,
+            issues,
+        }),
+    }
+}

@@ -335,7 +335,7 @@ fn the_capability_statement_lists_what_the_server_does() {
     let observation = resource("Observation");
     assert_eq!(
         codes(&observation, "interaction", "code"),
-        ["read", "search-type"]
+        ["create", "read", "search-type"]
     );
     assert_eq!(
         codes(&observation, "searchParam", "name"),

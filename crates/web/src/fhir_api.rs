@@ -41,7 +41,10 @@ pub fn routes() -> Router<AppState> {
             get(search_responses).post(create_response),
         )
         .route("/QuestionnaireResponse/{id}", get(read_response))
-        .route("/Observation", get(search_observations))
+        .route(
+            "/Observation",
+            get(search_observations).post(monitoring::create_lab),
+        )
         .route("/Observation/{id}", get(read_observation))
         .route("/Flag", get(search_flags))
         .route("/Flag/{id}", get(read_flag))

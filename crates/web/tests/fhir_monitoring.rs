@@ -43,6 +43,19 @@ impl Resp {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// The expressions of an OperationOutcome's issues.
+    fn expressions(&self) -> Vec<String> {
+        let v = self.json();
+        assert_eq!(v["resourceType"], "OperationOutcome", "{}", self.body);
+        v["issue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|i| i["expression"].as_array().cloned().unwrap_or_default())
+            .filter_map(|e| e.as_str().map(str::to_string))
+            .collect()
+    }
+
     /// The resources of a searchset Bundle.
     fn entries(&self) -> Vec<Value> {
         let v = self.json();
@@ -348,6 +361,61 @@ async fn labs_and_screens_are_laboratory_observations(db: TestDb) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+fn lithium(patient: &str, value: Value, unit: &str) -> String {
+    json!({
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "14334-7"}]},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "effectiveDateTime": "2026-11-21T08:00:00Z",
+        "valueQuantity": {"value": value, "unit": "mEq/L", "system": "http://unitsofmeasure.org", "code": unit},
+    })
+    .to_string()
+}
+
+/// A posted lab result is stored, judged and read back; a bad one is
+/// refused naming the element, with nothing stored.
+async fn lab_results_are_posted(db: TestDb) {
+    let e = env(db).await;
+    let (dr, _) = e.clinician("dr_lee").await;
+    let pid = e.patient(&dr, "Rivera", None).await;
+    let r = e
+        .post(&dr, "Observation", &lithium(&pid, json!(0.6), "meq/L"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let o = r.json();
+    assert_eq!(o["interpretation"][0]["coding"][0]["code"], "N");
+    assert_eq!(o["valueQuantity"]["value"], 0.6);
+    let id = o["id"].as_str().unwrap().to_string();
+    let r = e.get(&dr, &format!("Observation/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["effectiveDateTime"], "2026-11-21T08:00:00Z");
+
+    let r = e
+        .post(&dr, "Observation", &lithium(&pid, json!(0.9), "mg/dL"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.expressions(), ["Observation.valueQuantity.code"]);
+    let r = e
+        .post(&dr, "Observation", &lithium(&pid, json!(-1), "meq/L"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.expressions(), ["Observation.valueQuantity.value"]);
+    let (far, _) = e.clinician("dr_far").await;
+    let r = e
+        .post(&far, "Observation", &lithium(&pid, json!(0.9), "meq/L"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = e
+        .get(
+            &dr,
+            &format!("Observation?patient={pid}&category=laboratory"),
+        )
+        .await;
+    assert_eq!(r.total(), 1, "{}", r.body);
+}
+
 both_backends! {
     laboratory => labs_and_screens_are_laboratory_observations;
+    posted => lab_results_are_posted;
 }

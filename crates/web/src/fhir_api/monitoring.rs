@@ -146,3 +146,64 @@ pub async fn read_lab(s: &AppState, c: &Caller, id: Uuid) -> Result<Response, Ou
     let o = s.app.read_lab_observation(c, id).await?;
     Ok(fhir(StatusCode::OK, &observation_json(&o)))
 }
+
+/// A refused lab result, naming the element each problem concerns.
+fn lab_refused(e: tandem_app::AppError) -> Outcome {
+    use tandem_app::AppError;
+    use tandem_fhir::outcome::{FhirError, Issue};
+    match e {
+        AppError::NotFound("patient") => err(
+            422,
+            IssueCode::NotFound,
+            "the subject is not a patient of this clinic",
+            Some("Observation.subject"),
+        ),
+        AppError::Invalid(v) => Outcome(FhirError {
+            status: 422,
+            issues: v
+                .0
+                .iter()
+                .map(|f| {
+                    let element = match f.field {
+                        "value" => "Observation.valueQuantity.value",
+                        "effective" => "Observation.effectiveDateTime",
+                        _ => "Observation.code",
+                    };
+                    Issue::error(IssueCode::Invalid, f.message.clone(), Some(element.into()))
+                })
+                .collect(),
+        }),
+        other => other.into(),
+    }
+}
+
+/// `POST /Observation`: a lab result (drug screens are recorded on the
+/// monitoring page). Answered 201 with the stored Observation, judged
+/// against its range.
+pub async fn create_lab(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    super::Bearer(c): super::Bearer,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let run = async {
+        super::check_content_type(&headers)?;
+        let parsed = tandem_fhir::lab_observation::parse_lab_observation(&body).map_err(Outcome)?;
+        let lab = s
+            .app
+            .record_lab(&c, parsed.patient, &parsed.input)
+            .await
+            .map_err(lab_refused)?;
+        let id = lab.id;
+        let mut r = fhir(
+            StatusCode::CREATED,
+            &observation_json(&LabObservation::Lab(lab)),
+        );
+        let location = format!("{}/Observation/{id}", super::base(&headers));
+        if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+            r.headers_mut().insert(axum::http::header::LOCATION, v);
+        }
+        Ok::<_, Outcome>(r)
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
