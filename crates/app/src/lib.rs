@@ -16,6 +16,7 @@ mod error;
 mod intake;
 mod measurement;
 mod medications;
+mod monitoring;
 mod otp;
 mod patients;
 mod plan_from_intake;
@@ -41,6 +42,10 @@ pub use measurement::{ChartMeasures, Recorded, Source, Submission, parse_answers
 pub use medications::{
     DetectedIssue, DoseHistoryStep, MedicationChart, MedicationOrder, OrderIndication,
     OrderOutcome, fmt_qty, taper,
+};
+pub use monitoring::{
+    AdherenceEntry, AncReminder, DrugScreenRecord, LabObservation, LabRange, LabResult,
+    MonitoringView, ScorePoint, SideEffectEntry, opioid_positive,
 };
 pub use otp::{
     DoseRecord, DoseRecorded, LOG_DAYS, MissedDosesSetting, NewDose, OtpChart, OtpOrder,

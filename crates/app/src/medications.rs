@@ -5,9 +5,10 @@
 //! The check reads the patient as the store knows them on the order's start
 //! date: age, every other order with its status (stopped ones with their stop
 //! date, for washouts), the latest assessment's dates of last opioid and
-//! alcohol use and hepatic impairment. What Tandem records nowhere else yet
-//! (drug screens, creatinine clearance, disulfiram consent, QTc, levels) the
-//! prescriber documents on the order itself, and it is kept with the order.
+//! alcohol use and hepatic impairment, and the latest recorded drug screen,
+//! serum levels, creatinine clearance and QTc (`monitoring`). What the
+//! prescriber documents on the order itself (disulfiram consent, and those
+//! results where none is recorded) is kept with the order.
 //!
 //! A contraindication stops the order and nothing is stored but the audit
 //! entry of the refusal, unless the prescriber overrides it with a reason;
@@ -148,6 +149,8 @@ pub struct MedicationChart {
     /// Newest first.
     pub orders: Vec<MedicationOrder>,
     pub indications: Vec<Indication>,
+    /// The latest result of each lab test, where it is out of its range.
+    pub lab_alerts: Vec<crate::LabResult>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -371,26 +374,34 @@ impl App {
                     .map(|t| PrimitiveDateTime::new(d, t))
             })
         });
+        // Recorded results come first; what the prescriber typed on the
+        // order stands in only where nothing is recorded. Levels are
+        // pooled, and the check takes the latest of each drug.
+        let recorded = self.recorded_facts(tx, p.id, day).await?;
         let ctx = PatientContext {
             age_years: u32::try_from(tandem_core::clock::age_on(p.demographics.birth_date, day))
                 .unwrap_or(0),
             medications,
             last_opioid_use: documented.last_opioid_use,
             last_alcohol_use: last_alcohol,
-            opioid_screen: c.facts.opioid_screen.map(|(on, positive)| DrugScreen {
-                on,
-                result: if positive {
-                    ScreenResult::Positive
-                } else {
-                    ScreenResult::Negative
-                },
+            opioid_screen: recorded.opioid_screen.or_else(|| {
+                c.facts.opioid_screen.map(|(on, positive)| DrugScreen {
+                    on,
+                    result: if positive {
+                        ScreenResult::Positive
+                    } else {
+                        ScreenResult::Negative
+                    },
+                })
             }),
-            creatinine_clearance: c.facts.creatinine_clearance,
+            creatinine_clearance: recorded
+                .creatinine_clearance
+                .or(c.facts.creatinine_clearance),
             disulfiram_consent_recorded: c.facts.disulfiram_consent,
             smoking_change: c.facts.smoking_change,
             hepatic_impairment: documented.hepatic_impairment,
             cyp2c19_poor_metabolizer: c.facts.cyp2c19_poor_metabolizer,
-            latest_qtc_ms: c.facts.qtc_ms,
+            latest_qtc_ms: recorded.qtc_ms.or(c.facts.qtc_ms),
             levels: c
                 .facts
                 .levels
@@ -402,6 +413,7 @@ impl App {
                         on: *on,
                     })
                 })
+                .chain(recorded.levels)
                 .collect(),
         };
         Ok(check(&self.medication, &c.proposed, &ctx))
@@ -1152,6 +1164,7 @@ impl App {
             .await?;
         let orders = self.load_all(&mut tx, patient).await?;
         let indications = store::conditions_for_patient(&mut tx, self.org, patient).await?;
+        let lab_alerts = self.out_of_range_labs(&mut tx, patient).await?;
         let mut rec = self.patient_record(caller, "medication.list", patient, purpose);
         rec.resource = Some("MedicationRequest".into());
         rec.detail = Some(format!("{} orders", orders.len()));
@@ -1161,6 +1174,7 @@ impl App {
             patient: p,
             orders,
             indications,
+            lab_alerts,
         })
     }
 

@@ -4,6 +4,7 @@
 //! moved from residential to intensive outpatient to outpatient care.
 
 use anyhow::{Context, Result};
+use tandem_app::NewDose;
 use tandem_app::{
     App, Caller, Choice, DecisionRequest, DiagnosisChange, OrderOutcome, Source, Submission,
 };
@@ -12,7 +13,6 @@ use tandem_core::care_plan::{Frequency, Goal, GoalStatus, Target};
 use tandem_core::diagnosis::NewDiagnosisInput;
 use tandem_core::episode::{EnrolInput, TransitionInput};
 use tandem_core::ids::{GoalId, PatientId};
-use tandem_app::NewDose;
 use tandem_core::medication::dosing::{Entry, Given, Part, TakeHomeDay};
 use tandem_core::medication::{
     Dose, Frequency as MedFrequency, Route, RxCui,

@@ -62,6 +62,22 @@ id_type!(
     /// A break-the-glass grant.
     GrantId
 );
+id_type!(
+    /// A lab result (an `Observation`, category laboratory).
+    LabResultId
+);
+id_type!(
+    /// A urine drug screen panel (an `Observation` with components).
+    DrugScreenId
+);
+id_type!(
+    /// One side effect noted against a medication order.
+    SideEffectId
+);
+id_type!(
+    /// One week's adherence report against a medication order.
+    AdherenceReportId
+);
 
 id_type!(
     /// An episode of care: the span a measurement baseline belongs to.

@@ -22,6 +22,7 @@ pub mod instrument;
 pub mod level_of_care;
 pub mod measure;
 pub mod medication;
+pub mod monitoring;
 pub mod mrn;
 pub mod pathway;
 pub mod patient;

@@ -190,6 +190,12 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
             "http://hl7.org/fhir/SearchParameter/clinical-date",
             "When the patient answered, a day YYYY-MM-DD in UTC with an optional prefix eq, ge, le, gt or lt; repeat for a range.",
         ),
+        param(
+            "category",
+            "token",
+            "http://hl7.org/fhir/SearchParameter/Observation-category",
+            "survey (the default: measurement scores) or laboratory (lab results and urine drug screens; with patient and code only). The two kinds are searched separately.",
+        ),
         COUNT,
         OFFSET,
     ];
@@ -348,7 +354,7 @@ pub fn capability_statement(software_version: &str, now: time::OffsetDateTime) -
                 },
                 {
                     "type": "Observation",
-                    "interaction": interactions(&["read", "search-type"]),
+                    "interaction": interactions(&["create", "read", "search-type"]),
                     "searchParam": search_params(&observation_params)
                 },
                 {

@@ -18,6 +18,7 @@ pub mod condition;
 pub mod episode_of_care;
 pub mod flag;
 pub mod goal;
+pub mod lab_observation;
 pub mod medication_administration;
 pub mod medication_request;
 pub mod observation;

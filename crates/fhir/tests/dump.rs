@@ -335,11 +335,13 @@ fn the_capability_statement_lists_what_the_server_does() {
     let observation = resource("Observation");
     assert_eq!(
         codes(&observation, "interaction", "code"),
-        ["read", "search-type"]
+        ["create", "read", "search-type"]
     );
     assert_eq!(
         codes(&observation, "searchParam", "name"),
-        ["patient", "subject", "code", "date", "_count", "_offset"]
+        [
+            "patient", "subject", "code", "date", "category", "_count", "_offset"
+        ]
     );
     let flag = resource("Flag");
     assert_eq!(codes(&flag, "interaction", "code"), ["read", "search-type"]);

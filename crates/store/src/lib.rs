@@ -23,6 +23,7 @@ pub mod flags;
 pub mod grants;
 pub mod measures;
 pub mod medications;
+pub mod monitoring;
 pub mod org;
 pub mod otp;
 pub mod patients;

@@ -12,6 +12,7 @@ mod metrics;
 mod pages;
 mod security;
 mod session;
+mod timeline;
 
 use axum::Router;
 use axum::routing::get;

@@ -14,12 +14,14 @@ pub const BUPRENORPHINE_INDUCTION_COWS_MIN: &str = "buprenorphine_induction_cows
 pub const QTC_DISCUSS_MS: &str = "qtc_discuss_ms";
 pub const QTC_CHANGE_TREATMENT_MS: &str = "qtc_change_treatment_ms";
 pub const METHADONE_MISSED_DOSES_REVIEW: &str = "methadone_missed_doses_review";
+pub const CLOZAPINE_ANC_INTERVAL_DAYS: &str = "clozapine_anc_interval_days";
 
-const REQUIRED: [&str; 5] = [
+const REQUIRED: [&str; 6] = [
     NALTREXONE_NEGATIVE_SCREEN_WINDOW_DAYS,
     BUPRENORPHINE_INDUCTION_COWS_MIN,
     QTC_DISCUSS_MS,
     QTC_CHANGE_TREATMENT_MS,
+    CLOZAPINE_ANC_INTERVAL_DAYS,
     METHADONE_MISSED_DOSES_REVIEW,
 ];
 

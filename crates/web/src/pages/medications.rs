@@ -245,6 +245,8 @@ struct ListPage {
     can_prescribe: bool,
     current: Vec<OrderView>,
     past: Vec<OrderView>,
+    /// "Lithium level 1.3 mEq/L High (2026-11-21 08:00)", latest results out of range.
+    lab_alerts: Vec<String>,
 }
 
 pub async fn list(
@@ -269,6 +271,20 @@ pub async fn list(
             can_prescribe: can_prescribe(auth.caller.actor.role),
             current,
             past,
+            lab_alerts: chart
+                .lab_alerts
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} {} {} {} ({})",
+                        l.analyte.label(),
+                        fmt_qty(l.value),
+                        l.analyte.unit(),
+                        l.reading.map_or("", |r| r.label()),
+                        when(l.effective)
+                    )
+                })
+                .collect(),
         },
     )
 }

@@ -11,6 +11,7 @@ mod education;
 mod intake;
 mod measures;
 mod medications;
+mod monitoring;
 mod notifications;
 mod otp;
 mod patient_plan;
@@ -111,6 +112,23 @@ pub fn routes() -> Router<AppState> {
         .route("/patients/{id}/otp/dose", post(otp::dose))
         .route("/patients/{id}/otp/criteria", post(otp::criteria))
         .route("/patients/{id}/otp/take-home", post(otp::take_home))
+        .route("/patients/{id}/monitoring", get(monitoring::page))
+        .route(
+            "/patients/{id}/monitoring/labs",
+            post(monitoring::record_lab),
+        )
+        .route(
+            "/patients/{id}/monitoring/screens",
+            post(monitoring::record_screen),
+        )
+        .route(
+            "/patients/{id}/monitoring/side-effects",
+            post(monitoring::record_side_effects),
+        )
+        .route(
+            "/patients/{id}/monitoring/adherence",
+            post(monitoring::record_adherence),
+        )
         .route("/notifications", get(notifications::list))
         .route("/registry", get(registry::page))
         .route("/registry.csv", get(registry::csv))

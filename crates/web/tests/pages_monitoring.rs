@@ -1,0 +1,443 @@
+//! The monitoring page on both backends: the integrated timeline with dose
+//! steps, PHQ-9 scores, side effects and adherence; a lab out of range
+//! shown with its badge; each form's problem answered 422 beside the field
+//! with the input kept and nothing stored; a recorded positive screen
+//! stopping naltrexone on the prescribing form.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use std::sync::Arc;
+use tandem_app::{Actor, App, Caller, NewAccount, Operator, Settings, Source, Submission};
+use tandem_core::audit::Channel;
+use tandem_core::clock::FixedClock;
+use tandem_core::entropy::SeededEntropy;
+use tandem_core::ids::PatientId;
+use tandem_core::patient::DemographicsInput;
+use tandem_core::role::Role;
+use tandem_testkit::{TestDb, both_backends};
+use tandem_web::{WebConfig, router};
+use time::macros::{date, datetime};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Correct-Horse-Battery-9";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+struct Env {
+    app: App,
+    router: Router,
+    _clock: Arc<FixedClock>,
+    _db: TestDb,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+async fn env(db: TestDb) -> Env {
+    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
+    let app = App::with_store(
+        db.store.clone(),
+        clock.clone(),
+        Arc::new(SeededEntropy::new(29)),
+        Settings::default(),
+    )
+    .await
+    .unwrap();
+    let router = router(
+        app.clone(),
+        WebConfig {
+            secure_cookies: false,
+            version: "test".into(),
+        },
+    );
+    Env {
+        app,
+        router,
+        _clock: clock,
+        _db: db,
+    }
+}
+
+impl Env {
+    async fn user(&self, username: &str, role: Role) -> Caller {
+        let u = self
+            .app
+            .add_user_as_operator(
+                &Operator {
+                    name: "test".into(),
+                },
+                NewAccount {
+                    username: username.into(),
+                    display_name: Some(format!("{username} name")),
+                    role,
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .unwrap();
+        Caller {
+            actor: Actor {
+                org: u.org,
+                user_id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                role,
+            },
+            channel: Channel::Web,
+        }
+    }
+
+    async fn patient(&self, by: &Caller, family: &str, given: &str, team: &[&Caller]) -> PatientId {
+        let d = DemographicsInput {
+            family_name: family.into(),
+            given_names: given.into(),
+            birth_date: "1990-03-14".into(),
+            sex_at_birth: "female".into(),
+            ..Default::default()
+        }
+        .validate(date!(2026 - 11 - 22))
+        .unwrap();
+        let p = self.app.register_patient(by, d).await.unwrap();
+        for m in team {
+            self.app
+                .add_care_team_member(by, p.id, m.actor.user_id, None)
+                .await
+                .unwrap();
+        }
+        p.id
+    }
+
+    async fn send(&self, method: Method, path: &str, cookie: &str, body: Option<String>) -> Resp {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "tandem.test");
+        if !cookie.is_empty() {
+            req = req.header(header::COOKIE, cookie);
+        }
+        let body = match body {
+            Some(b) => {
+                req = req.header(header::CONTENT_TYPE, FORM);
+                Body::from(b)
+            }
+            None => Body::empty(),
+        };
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> Resp {
+        self.send(Method::GET, path, cookie, None).await
+    }
+
+    async fn post(&self, path: &str, cookie: &str, form: String) -> Resp {
+        self.send(Method::POST, path, cookie, Some(form)).await
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let r = self
+            .post(
+                "/login",
+                "",
+                format!("username={username}&password={PASSWORD}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        r.header("set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The session's form token, read from any page with a form.
+    async fn csrf(&self, cookie: &str) -> String {
+        let r = self.get("/patients", cookie).await;
+        csrf_of(&r.body)
+    }
+}
+
+fn csrf_of(body: &str) -> String {
+    let i = body.find("name=\"csrf\" value=\"").expect("a form token") + 19;
+    body[i..].split('"').next().unwrap().to_string()
+}
+
+/// Form encoding of a value (spaces and punctuation escaped).
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A prescriber with a patient on sertraline titrated 50 → 100 mg and two
+/// PHQ-9 answers; signed in.
+async fn setup(e: &Env) -> (PatientId, String, String, String) {
+    let dr = e.user("dr_lee", Role::Prescriber).await;
+    let p = e.patient(&dr, "Rivera", "Ana", &[]).await;
+    for (at, item) in [
+        (datetime!(2026-10-01 10:00 UTC), 2u8),
+        (datetime!(2026-11-15 10:00 UTC), 1u8),
+    ] {
+        let answers = (1..=9).map(|i| (i.to_string(), item.to_string())).collect();
+        e.app
+            .record_response(
+                &dr,
+                p,
+                Submission {
+                    instrument: "phq9".into(),
+                    answers,
+                    authored: at,
+                    source: Source::Chart,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let cookie = e.login("dr_lee").await;
+    let csrf = e.csrf(&cookie).await;
+    let rx = {
+        let c = &e.app.medication_safety().catalog;
+        c.drug(c.by_id("sertraline").unwrap()).rxcui
+    };
+    let r = e
+        .post(
+            &format!("/patients/{p}/medications"),
+            &cookie,
+            format!(
+                "csrf={csrf}&drug={}&dose=50&unit=mg&route=oral&frequency=once_daily&sig={}&start=2026-10-01",
+                rx.get(),
+                enc("Take one tablet a day")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let order = r
+        .header("location")
+        .split('/')
+        .nth(4)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = e
+        .post(
+            &format!("/patients/{p}/medications/{order}/dose"),
+            &cookie,
+            format!(
+                "csrf={csrf}&mode=titrate&on=2026-10-29&dose=100&unit=mg&reason=partial+response"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    (p, cookie, csrf, order)
+}
+
+async fn timeline_shows_doses_scores_effects_and_adherence(db: TestDb) {
+    let e = env(db).await;
+    let (p, cookie, csrf, order) = setup(&e).await;
+    let path = format!("/patients/{p}/monitoring");
+
+    let r = e
+        .post(
+            &format!("{path}/side-effects"),
+            &cookie,
+            format!("csrf={csrf}&se_order={order}&noted_on=2026-10-10&fx_nausea=moderate&fx_tremor=&other=&other_severity="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), format!("{path}?saved=side-effects"));
+    let r = e
+        .post(
+            &format!("{path}/adherence"),
+            &cookie,
+            format!(
+                "csrf={csrf}&ad_order={order}&week_ending=2026-11-20&missed=1&reporter=patient"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let r = e.get(&format!("{path}?saved=adherence"), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let b = &r.body;
+    assert!(b.contains("Adherence recorded."));
+    assert!(b.contains("<svg class=\"timeline\""));
+    assert!(b.contains("role=\"img\""));
+    // Dose steps: the start and the titration, in the SVG and the table.
+    assert!(b.contains("sertraline from 2026-10-01: 50 mg a day"));
+    assert!(b.contains("sertraline from 2026-10-29: 100 mg a day"));
+    assert!(b.contains("<td>2026-10-29</td><td>100 mg/day</td>"));
+    // Scores: PHQ-9 18 then 9.
+    assert!(b.contains("PHQ-9 2026-10-01: 18"));
+    assert!(b.contains("PHQ-9 2026-11-15: 9"));
+    assert!(b.contains("tl-effect moderate"));
+    assert!(b.contains("Week ending 2026-11-20: 86% of doses taken"));
+    assert!(b.contains("<strong>86%</strong>"));
+    // The medications page links here.
+    let m = e.get(&format!("/patients/{p}/medications"), &cookie).await;
+    assert!(m.body.contains(&format!("href=\"{path}\"")));
+}
+
+async fn lab_out_of_range_is_badged_and_bad_input_is_422(db: TestDb) {
+    let e = env(db).await;
+    let (p, cookie, csrf, order) = setup(&e).await;
+    let path = format!("/patients/{p}/monitoring");
+    let r = e
+        .post(
+            &format!("{path}/labs"),
+            &cookie,
+            format!("csrf={csrf}&analyte=lithium&value=1.3&effective=2026-11-21T08%3A00"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = e.get(&path, &cookie).await.body;
+    assert!(page.contains("lab-badge out-of-range\"><strong>Lithium level</strong> 1.3 mEq/L <span class=\"reading\">High</span>"));
+    assert!(page.contains("0.6–1.2 mEq/L"));
+    // The medications page carries the same badge.
+    let meds = e
+        .get(&format!("/patients/{p}/medications"), &cookie)
+        .await
+        .body;
+    assert!(
+        meds.contains("lab-badge out-of-range\">Lithium level 1.3 mEq/L High (2026-11-21 08:00)")
+    );
+
+    // Each form's problem beside its field, input kept, nothing stored.
+    let r = e
+        .post(
+            &format!("{path}/labs"),
+            &cookie,
+            format!("csrf={csrf}&analyte=lithium&value=lots&effective=2026-11-21T08%3A00"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("id=\"e-value\">enter the result as a number")
+    );
+    assert!(r.body.contains("value=\"lots\""));
+    let r = e
+        .post(
+            &format!("{path}/screens"),
+            &cookie,
+            format!("csrf={csrf}&collected=2026-11-21T08%3A00&s_opioids=not-tested"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("id=\"e-results\">record at least one substance")
+    );
+    let r = e
+        .post(
+            &format!("{path}/adherence"),
+            &cookie,
+            format!(
+                "csrf={csrf}&ad_order={order}&week_ending=2026-11-20&missed=9&reporter=clinician"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("id=\"e-missed\">the order expects 7 doses a week")
+    );
+    assert!(r.body.contains("value=\"9\""));
+    let r = e
+        .post(
+            &format!("{path}/side-effects"),
+            &cookie,
+            format!("csrf={csrf}&se_order={order}&noted_on=2026-11-20&other=vivid+dreams&other_severity="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"e-other_severity\">"));
+    assert!(r.body.contains("value=\"vivid dreams\""));
+    // Nothing of the refused posts was stored.
+    let page = e.get(&path, &cookie).await.body;
+    assert!(!page.contains("id=\"screen-table\""));
+    assert!(!page.contains("id=\"adherence-table\""));
+    assert!(!page.contains("id=\"effect-table\""));
+    // A post without the form token is refused.
+    let r = e
+        .post(
+            &format!("{path}/labs"),
+            &cookie,
+            "analyte=lithium&value=0.8&effective=2026-11-21T08%3A00".into(),
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::SEE_OTHER);
+}
+
+async fn positive_screen_stops_naltrexone_on_the_form(db: TestDb) {
+    let e = env(db).await;
+    let (p, cookie, csrf, _) = setup(&e).await;
+    let r = e
+        .post(
+            &format!("/patients/{p}/monitoring/screens"),
+            &cookie,
+            format!(
+                "csrf={csrf}&collected=2026-11-22T08%3A00&s_opioids=positive&s_fentanyl=negative"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rx = {
+        let c = &e.app.medication_safety().catalog;
+        c.drug(c.by_id("naltrexone").unwrap()).rxcui
+    };
+    let r = e
+        .post(
+            &format!("/patients/{p}/medications"),
+            &cookie,
+            format!(
+                "csrf={csrf}&drug={}&dose=50&unit=mg&route=oral&frequency=once_daily&sig={}&start=2026-11-22",
+                rx.get(),
+                enc("Take one tablet a day")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("opioid drug screen of 2026-11-22 is positive")
+    );
+}
+
+both_backends! {
+    timeline => timeline_shows_doses_scores_effects_and_adherence;
+    labs_and_422 => lab_out_of_range_is_badged_and_bad_input_is_422;
+    screen_stops_naltrexone => positive_screen_stops_naltrexone_on_the_form;
+}
