@@ -204,8 +204,7 @@ pub async fn stages(
     // disorder with depression: a dual-diagnosis patient on both tracks.
     if let Some(p) = patients.iter().find(|p| p.index == 23) {
         let c = &p.clinician;
-        app.add_care_team_member(c, p.id, prescriber.actor.user_id, None)
-            .await?;
+        join_team(app, c, p.id, prescriber).await?;
         for (code, rank) in [("F11.20", "primary"), ("F32.1", "secondary")] {
             app.add_diagnosis(c, p.id, &diagnosis(code, rank)).await?;
         }
@@ -462,10 +461,8 @@ async fn opioid_treatment_program(
     let c = &p.clinician;
     let today = app.clock().today();
     let start = today - Duration::days(40);
-    app.add_care_team_member(c, p.id, prescriber.actor.user_id, None)
-        .await?;
-    app.add_care_team_member(c, p.id, nurse.actor.user_id, None)
-        .await?;
+    join_team(app, c, p.id, prescriber).await?;
+    join_team(app, c, p.id, nurse).await?;
     app.add_diagnosis(c, p.id, &diagnosis("F11.20", "primary"))
         .await?;
     app.enrol_patient(
@@ -557,5 +554,20 @@ async fn opioid_treatment_program(
         .collect();
     app.grant_take_home(prescriber, p.id, placed.id, &weekend)
         .await?;
+    Ok(())
+}
+
+/// Adds `who` to the patient's care team unless already on it.
+async fn join_team(app: &App, by: &Caller, patient: PatientId, who: &Caller) -> Result<()> {
+    let today = app.clock().today();
+    let on = app
+        .care_team(by, patient)
+        .await?
+        .iter()
+        .any(|m| m.user_id == who.actor.user_id && m.active_on(today));
+    if !on {
+        app.add_care_team_member(by, patient, who.actor.user_id, None)
+            .await?;
+    }
     Ok(())
 }

@@ -631,6 +631,16 @@ async fn demo(backend: Backend) {
              AND (SELECT COUNT(*) FROM medication_order_steps s WHERE s.order_id = o.id) = 2",
         ),
         (
+            "observed methadone doses in the dosing log",
+            30,
+            "SELECT COUNT(*) FROM otp_doses WHERE kind = 'observed'",
+        ),
+        (
+            "take-home days granted",
+            2,
+            "SELECT COUNT(*) FROM take_home_days",
+        ),
+        (
             "buprenorphine for opioid use disorder",
             1,
             "SELECT COUNT(*) FROM medication_orders WHERE drug_name = 'buprenorphine'",

@@ -916,10 +916,23 @@ async fn searches_and_reads_refuse_what_they_cannot_answer(db: TestDb) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.json()["resourceType"], "OperationOutcome");
     }
-    // Responses, scores and flags are made by posting responses only.
+    // Scores and flags are made by posting responses only (a posted
+    // Observation is a lab result, and "{}" is not one).
     let auth = format!("Bearer {dr}");
+    let r = e
+        .send(
+            Method::POST,
+            "Observation",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/fhir+json"),
+            ],
+            "{}".into(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.json()["resourceType"], "OperationOutcome");
     for (method, path) in [
-        (Method::POST, "Observation"),
         (Method::POST, "Flag"),
         (
             Method::DELETE,
