@@ -460,6 +460,64 @@ describe('web UI', { concurrency: false }, () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
+  step('the prescriber starts sertraline 50 mg from the chart', async () => {
+    await goto(chartPath);
+    await submitWith(page.locator('#medications-link'));
+    await submitWith(page.locator('#new-order'));
+    await page.locator('#f-drug').selectOption('36437');
+    await page.locator('#f-dose').fill('50');
+    await page.locator('#f-sig').fill('Take one 50 mg tablet by mouth every morning');
+    const res = await submitWith(page.getByRole('button', { name: 'Check and place order' }));
+    assert.equal(res.status(), 200);
+    assert.match(await h1Text(), /sertraline\s+50 mg a day/i);
+  });
+
+  step('phenelzine is stopped with the reason, then placed with a reason to override', async () => {
+    await goto(chartPath.replace(/$/, '/medications/new'));
+    await page.locator('#f-drug').selectOption('8123');
+    await page.locator('#f-dose').fill('45');
+    await page.locator('#f-sig').fill('Take 15 mg by mouth three times a day');
+    const stopped = await submitWith(page.getByRole('button', { name: 'Check and place order' }));
+    assert.equal(stopped.status(), 422, 'a contraindicated order is stopped');
+    const stop = page.locator('#safety-stop');
+    const why = await stop.innerText();
+    assert.match(why, /phenelzine/i);
+    assert.match(why, /sertraline/i);
+    assert.match(why, /serotonin/i);
+    assert.match(why, /14/, 'the washout is named');
+    await stop.scrollIntoViewIfNeeded();
+    await shot('medication-stop.png');
+    await page.locator('#f-override').fill('Treatment-resistant depression; psychiatry consult agreed; sertraline stops today with monitoring');
+    const placed = await submitWith(page.getByRole('button', { name: 'Place order with override' }));
+    assert.equal(placed.status(), 200);
+    assert.match(await h1Text(), /phenelzine/i);
+    await goto(chartPath.replace(/$/, '/medications'));
+    const row = page.locator('#current-orders tr', { hasText: /phenelzine/i });
+    assert.match(await row.innerText(), /contraindicated/i, 'the overridden finding stays with the order');
+    await shot('medications.png');
+  });
+
+  step('the finding is a DetectedIssue over FHIR, and the timeline shows the doses', async () => {
+    const token = tandem(['token', 'issue', '--username', 'dr_lee', '--database', dbUrl]).trim();
+    const pid = chartPath.split('/').pop();
+    const res = await fetch(`${base}/fhir/r4/DetectedIssue?patient=${pid}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    const bundle = await res.json();
+    const issues = (bundle.entry ?? []).map((e) => e.resource);
+    const mao = issues.find((i) => /phenelzine/i.test(i.detail ?? '') && /sertraline/i.test(i.detail ?? ''));
+    assert.ok(mao, `no DetectedIssue naming both drugs in ${JSON.stringify(issues).slice(0, 400)}`);
+    assert.equal(mao.severity, 'high');
+    assert.ok((mao.implicated ?? []).length >= 1);
+    await goto(chartPath.replace(/$/, '/monitoring'));
+    const svg = page.locator('#timeline svg.timeline');
+    await svg.waitFor({ state: 'visible', timeout: TIMEOUT });
+    assert.equal(await svg.getAttribute('role'), 'img');
+    assert.match(await svg.getAttribute('aria-label'), /sertraline/i);
+    await shot('medication-timeline.png');
+  });
+
   step('signing out returns to the login page and ends the session', async () => {
     await submitWith(page.getByRole('button', { name: 'Sign out' }));
     assert.equal(pathOf(page), '/login');
