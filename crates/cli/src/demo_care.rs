@@ -18,6 +18,7 @@ use tandem_core::medication::{
     Dose, Frequency as MedFrequency, Route, RxCui,
     prescription::{DocumentedFacts, DoseChange, DoseStep, NewOrder},
 };
+use tandem_core::monitoring::{LabInput, ScreenInput};
 use time::{Date, Duration};
 
 /// One demo patient as the clinical stages see it.
@@ -299,6 +300,7 @@ pub async fn stages(
     if let Some(p) = patients.iter().find(|p| p.index == 29) {
         opioid_treatment_program(app, p, prescriber, nurse).await?;
     }
+    more_medications(app, patients, prescriber).await?;
 
     // One diagnosis moved to remission.
     if let Some(p) = patients.iter().find(|p| p.index == 1) {
@@ -568,6 +570,117 @@ async fn join_team(app: &App, by: &Caller, patient: PatientId, who: &Caller) -> 
     if !on {
         app.add_care_team_member(by, patient, who.actor.user_id, None)
             .await?;
+    }
+    Ok(())
+}
+
+fn at(d: Date, hour: i64) -> String {
+    let t = d.midnight().assume_utc() + Duration::hours(hour);
+    format!("{}T{:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+/// An escitalopram taper after six months in remission, a naltrexone start
+/// after a documented opioid-free month and a negative screen, and a
+/// lithium patient whose latest level is above the range. Codes from the
+/// verified catalog (escitalopram 321988, naltrexone 7243, lithium 6448).
+async fn more_medications(app: &App, patients: &[DemoPatient], prescriber: &Caller) -> Result<()> {
+    let today = app.clock().today();
+    if let Some(p) = patients.iter().find(|p| p.index == 31) {
+        join_team(app, &p.clinician, p.id, prescriber).await?;
+        let o = order(
+            321988,
+            20.0,
+            Route::Oral,
+            "Take one 20 mg tablet by mouth every morning",
+            today - Duration::weeks(30),
+        )?;
+        if let OrderOutcome::Placed { order: placed, .. } =
+            app.place_order(prescriber, p.id, &o, None).await?
+        {
+            let step = |weeks: i64, mg: f64| -> Result<DoseStep> {
+                Ok(DoseStep {
+                    on: today + Duration::weeks(weeks),
+                    dose: Dose::mg(mg).context("demo dose")?,
+                })
+            };
+            app.change_dose(
+                prescriber,
+                p.id,
+                placed.id,
+                &DoseChange::Taper {
+                    steps: vec![step(-2, 10.0)?, step(2, 5.0)?],
+                    stop_on: Some(today + Duration::weeks(4)),
+                },
+                "In remission for six months; tapering off with the patient's agreement",
+                None,
+            )
+            .await?;
+        }
+    }
+    if let Some(p) = patients.iter().find(|p| p.index == 35) {
+        let c = &p.clinician;
+        join_team(app, c, p.id, prescriber).await?;
+        app.add_diagnosis(c, p.id, &diagnosis("F11.21", "secondary"))
+            .await?;
+        let mut a = assessment(
+            "Opioid use disorder in early remission; wants relapse prevention",
+            "prefers_medication",
+        );
+        a.substances = vec![SubstanceInput {
+            substance: "opioid_prescription".into(),
+            route: "oral".into(),
+            frequency: "daily".into(),
+            last_use: (today - Duration::days(30)).to_string(),
+            last_use_unknown: false,
+            note: "Documented at intake".into(),
+        }];
+        app.save_assessment(c, p.id, None, &a).await?;
+        app.record_drug_screen(
+            prescriber,
+            p.id,
+            &ScreenInput {
+                collected: at(today - Duration::days(1), 9),
+                results: ["opioids", "fentanyl", "buprenorphine", "methadone"]
+                    .iter()
+                    .map(|s| ((*s).to_string(), "negative".to_string()))
+                    .collect(),
+            },
+        )
+        .await?;
+        let o = order(
+            7243,
+            50.0,
+            Route::Oral,
+            "Take one 50 mg tablet by mouth once a day",
+            today,
+        )?;
+        app.place_order(prescriber, p.id, &o, None).await?;
+    }
+    if let Some(p) = patients.iter().find(|p| p.index == 41) {
+        let c = &p.clinician;
+        join_team(app, c, p.id, prescriber).await?;
+        app.add_diagnosis(c, p.id, &diagnosis("F31.81", "secondary"))
+            .await?;
+        let o = order(
+            6448,
+            900.0,
+            Route::Oral,
+            "Take 300 mg by mouth three times a day",
+            today - Duration::weeks(12),
+        )?;
+        app.place_order(prescriber, p.id, &o, None).await?;
+        for (weeks_ago, level) in [(10, "0.5"), (6, "0.8"), (0, "1.3")] {
+            app.record_lab(
+                prescriber,
+                p.id,
+                &LabInput {
+                    analyte: "lithium".into(),
+                    value: level.into(),
+                    effective: at(today - Duration::weeks(weeks_ago) - Duration::days(1), 8),
+                },
+            )
+            .await?;
+        }
     }
     Ok(())
 }

@@ -641,6 +641,22 @@ async fn demo(backend: Backend) {
             "SELECT COUNT(*) FROM take_home_days",
         ),
         (
+            "a taper of dated steps",
+            1,
+            "SELECT COUNT(*) FROM medication_orders o WHERE o.drug_name = 'escitalopram' \
+             AND (SELECT COUNT(*) FROM medication_order_steps s WHERE s.order_id = o.id) >= 3",
+        ),
+        (
+            "naltrexone after a negative opioid screen",
+            1,
+            "SELECT COUNT(*) FROM medication_orders WHERE drug_name = 'naltrexone'",
+        ),
+        (
+            "lithium levels",
+            3,
+            "SELECT COUNT(*) FROM lab_results WHERE analyte = 'lithium'",
+        ),
+        (
             "buprenorphine for opioid use disorder",
             1,
             "SELECT COUNT(*) FROM medication_orders WHERE drug_name = 'buprenorphine'",
