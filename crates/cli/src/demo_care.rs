@@ -515,7 +515,9 @@ async fn opioid_treatment_program(
                 part: Part::WHOLE,
             }
         };
-        let given_at = (day != missed).then(|| day.midnight().assume_utc() + Duration::hours(8));
+        // Doses are given at 08:00, or now for a dose today before eight.
+        let given_at = (day != missed)
+            .then(|| (day.midnight().assume_utc() + Duration::hours(8)).min(app.now()));
         app.record_dose(
             nurse,
             p.id,
