@@ -91,14 +91,6 @@ fn leaflets_follow_the_plan() {
 }
 
 #[test]
-#[ignore = "prints each leaflet's grade; run with --ignored --nocapture"]
-fn print_grades() {
-    for l in library().all() {
-        println!("{:>5.1}  {}", grade_level(&l.plain_text()).unwrap(), l.id);
-    }
-}
-
-#[test]
 fn leaflet_links_name_things_a_plan_can_hold() {
     use tandem_core::care_plan::Modality;
     use tandem_core::medication::DrugClass;
