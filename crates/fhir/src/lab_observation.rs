@@ -11,7 +11,7 @@ use crate::instant;
 use crate::observation::CATEGORY_SYSTEM;
 use serde_json::{Map, Value, json};
 use tandem_core::ids::PatientId;
-use tandem_core::monitoring::{Analyte, RangeReading, ScreenOutcome, ScreenPanel};
+use tandem_core::monitoring::{Analyte, RangeReading, ScreenOutcome, ScreenPanel, Substance};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -185,25 +185,85 @@ pub struct ParsedLab {
     pub input: tandem_core::monitoring::LabInput,
 }
 
-/// Reads a posted lab result Observation: `status` final, `subject` the
-/// Patient, `code` one of Tandem's lab codes (or LOINC 14334-7),
-/// `valueQuantity.value` (its `code`, when given, the analyte's UCUM unit)
-/// and `effectiveDateTime` with a time and zone. The interpretation and
-/// reference range are Tandem's to work out, so posted ones are not read.
-/// Every problem names its element.
-pub fn parse_lab_observation(body: &[u8]) -> Result<ParsedLab, crate::FhirError> {
-    use crate::outcome::{Issue, IssueCode};
-    let r = crate::reading::resource_body(body, "Observation")?;
-    let mut issues = Vec::new();
-    let mut bad = |expr: &str, msg: String| {
-        issues.push(Issue::error(
+/// A posted urine drug screen, as the monitoring form would give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedScreen {
+    pub patient: PatientId,
+    pub input: tandem_core::monitoring::ScreenInput,
+}
+
+/// What a posted laboratory Observation is: its `code` decides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostedLabObservation {
+    Lab(ParsedLab),
+    Screen(ParsedScreen),
+}
+
+/// Collects the problems of a posted Observation, each naming its element.
+#[derive(Default)]
+struct Problems(Vec<crate::outcome::Issue>);
+
+impl Problems {
+    fn add(&mut self, expr: &str, msg: impl Into<String>) {
+        use crate::outcome::{Issue, IssueCode};
+        self.0.push(Issue::error(
             IssueCode::Invalid,
-            msg,
+            msg.into(),
             Some(expr.to_string()),
         ));
-    };
+    }
+
+    fn into_error(self) -> crate::FhirError {
+        crate::FhirError {
+            status: 422,
+            issues: self.0,
+        }
+    }
+}
+
+/// The form's date-and-time text for an instant (UTC, to the second).
+fn form_time(t: OffsetDateTime) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}",
+        t.date(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The codings of a CodeableConcept element, as (system, code) pairs.
+fn codings(concept: Option<&Value>) -> Vec<(&str, &str)> {
+    concept
+        .and_then(|c| c.get("coding"))
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| Some((c.get("system")?.as_str()?, c.get("code")?.as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads a posted laboratory Observation: a lab result or a urine drug
+/// screen, told apart by `code`. Both need `status` final, `subject` the
+/// Patient and `effectiveDateTime` with a time and zone.
+///
+/// A lab result: `code` one of Tandem's lab codes (or LOINC 14334-7),
+/// `valueQuantity.value` (its `code`, when given, the analyte's UCUM unit).
+/// The interpretation and reference range are Tandem's to work out, so
+/// posted ones are not read.
+///
+/// A drug screen: `code` Tandem's `urine-drug-screen`, and one `component`
+/// per substance tested, coded `uds-<substance>`, whose
+/// `valueCodeableConcept` is v3 ObservationInterpretation POS or NEG (a
+/// component with a `dataAbsentReason`, or a substance left out, was not
+/// tested). Every problem names its element.
+pub fn parse_posted(body: &[u8]) -> Result<PostedLabObservation, crate::FhirError> {
+    let r = crate::reading::resource_body(body, "Observation")?;
+    let mut p = Problems::default();
     if r.get("status").and_then(Value::as_str) != Some("final") {
-        bad("Observation.status", "status must be final".into());
+        p.add("Observation.status", "status must be final");
     }
     let patient = r
         .get("subject")
@@ -212,30 +272,48 @@ pub fn parse_lab_observation(body: &[u8]) -> Result<ParsedLab, crate::FhirError>
         .and_then(|s| s.strip_prefix("Patient/"))
         .and_then(|id| id.parse::<PatientId>().ok());
     if patient.is_none() {
-        bad(
+        p.add(
             "Observation.subject",
-            "subject must reference the patient as Patient/<id>".into(),
+            "subject must reference the patient as Patient/<id>",
         );
     }
-    let analyte = r
-        .get("code")
-        .and_then(|c| c.get("coding"))
-        .and_then(Value::as_array)
-        .and_then(|cs| {
-            cs.iter().find_map(|c| {
-                let system = c.get("system")?.as_str()?;
-                let code = c.get("code")?.as_str()?;
-                Analyte::ALL.into_iter().find(|a| {
-                    (system == LAB_SYSTEM && a.code() == code)
-                        || (system == LOINC && a.loinc() == Some(code))
-                })
-            })
-        });
+    let effective = r
+        .get("effectiveDateTime")
+        .and_then(Value::as_str)
+        .and_then(|s| instant::parse_date_time(s).ok());
+    if effective.is_none() {
+        p.add(
+            "Observation.effectiveDateTime",
+            "effectiveDateTime must be a date and time of day with its zone",
+        );
+    }
+    let code = codings(r.get("code"));
+    if code.contains(&(LAB_SYSTEM, SCREEN_CODE)) {
+        let results = screen_results(&r, &mut p);
+        return match (patient, effective) {
+            (Some(patient), Some(t)) if p.0.is_empty() => {
+                Ok(PostedLabObservation::Screen(ParsedScreen {
+                    patient,
+                    input: tandem_core::monitoring::ScreenInput {
+                        collected: form_time(t),
+                        results,
+                    },
+                }))
+            }
+            _ => Err(p.into_error()),
+        };
+    }
+    let analyte = code.iter().find_map(|&(system, code)| {
+        Analyte::ALL.into_iter().find(|a| {
+            (system == LAB_SYSTEM && a.code() == code)
+                || (system == LOINC && a.loinc() == Some(code))
+        })
+    });
     if analyte.is_none() {
-        bad(
+        p.add(
             "Observation.code",
             format!(
-                "code must name a test Tandem records: {LAB_SYSTEM} lithium, valproate, creatinine-clearance, anc or qtc (or LOINC 14334-7)"
+                "code must name a test Tandem records: {LAB_SYSTEM} lithium, valproate, creatinine-clearance, anc, qtc or {SCREEN_CODE} (or LOINC 14334-7)"
             ),
         );
     }
@@ -244,9 +322,9 @@ pub fn parse_lab_observation(body: &[u8]) -> Result<ParsedLab, crate::FhirError>
         .and_then(|q| q.get("value"))
         .and_then(Value::as_f64);
     if value.is_none() {
-        bad(
+        p.add(
             "Observation.valueQuantity.value",
-            "the result must be a valueQuantity with a numeric value".into(),
+            "the result must be a valueQuantity with a numeric value",
         );
     }
     if let (Some(a), Some(unit)) = (
@@ -254,7 +332,7 @@ pub fn parse_lab_observation(body: &[u8]) -> Result<ParsedLab, crate::FhirError>
         quantity.and_then(|q| q.get("code")).and_then(Value::as_str),
     ) && unit != a.ucum()
     {
-        bad(
+        p.add(
             "Observation.valueQuantity.code",
             format!(
                 "{} is recorded in {} (UCUM {}), not {unit}",
@@ -264,34 +342,79 @@ pub fn parse_lab_observation(body: &[u8]) -> Result<ParsedLab, crate::FhirError>
             ),
         );
     }
-    let effective = r
-        .get("effectiveDateTime")
-        .and_then(Value::as_str)
-        .and_then(|s| instant::parse_date_time(s).ok());
-    if effective.is_none() {
-        bad(
-            "Observation.effectiveDateTime",
-            "effectiveDateTime must be a date and time of day with its zone".into(),
-        );
-    }
     match (patient, analyte, value, effective) {
-        (Some(patient), Some(a), Some(value), Some(t)) if issues.is_empty() => Ok(ParsedLab {
-            patient,
-            input: tandem_core::monitoring::LabInput {
-                analyte: a.code().into(),
-                value: value.to_string(),
-                effective: format!(
-                    "{}T{:02}:{:02}:{:02}",
-                    t.date(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                ),
-            },
-        }),
-        _ => Err(crate::FhirError {
-            status: 422,
-            issues,
-        }),
+        (Some(patient), Some(a), Some(value), Some(t)) if p.0.is_empty() => {
+            Ok(PostedLabObservation::Lab(ParsedLab {
+                patient,
+                input: tandem_core::monitoring::LabInput {
+                    analyte: a.code().into(),
+                    value: value.to_string(),
+                    effective: form_time(t),
+                },
+            }))
+        }
+        _ => Err(p.into_error()),
     }
+}
+
+/// The tested substances of a posted screen as (substance code, outcome
+/// code) pairs, the monitoring form's shape.
+fn screen_results(r: &Map<String, Value>, p: &mut Problems) -> Vec<(String, String)> {
+    let Some(components) = r.get("component").and_then(Value::as_array) else {
+        p.add(
+            "Observation.component",
+            "a drug screen lists each substance tested as a component",
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (i, c) in components.iter().enumerate() {
+        let at = format!("Observation.component[{i}]");
+        let substance = codings(c.get("code")).iter().find_map(|&(system, code)| {
+            let code = code.strip_prefix("uds-")?;
+            (system == LAB_SYSTEM)
+                .then(|| Substance::ALL.into_iter().find(|s| s.code() == code))
+                .flatten()
+        });
+        let Some(s) = substance else {
+            let known: Vec<String> = Substance::ALL
+                .iter()
+                .map(|s| format!("uds-{}", s.code()))
+                .collect();
+            p.add(
+                &format!("{at}.code"),
+                format!(
+                    "the component must be a substance of the panel ({LAB_SYSTEM} {})",
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        if out.iter().any(|(code, _)| code == s.code()) {
+            p.add(
+                &format!("{at}.code"),
+                format!("{} is listed twice", s.label()),
+            );
+            continue;
+        }
+        let value = codings(c.get("valueCodeableConcept"));
+        let outcome = if value.contains(&(INTERPRETATION_SYSTEM, "POS")) {
+            ScreenOutcome::Positive
+        } else if value.contains(&(INTERPRETATION_SYSTEM, "NEG")) {
+            ScreenOutcome::Negative
+        } else if c.get("dataAbsentReason").is_some() && c.get("valueCodeableConcept").is_none() {
+            ScreenOutcome::NotTested
+        } else {
+            p.add(
+                &format!("{at}.valueCodeableConcept"),
+                format!(
+                    "{} must be positive or negative ({INTERPRETATION_SYSTEM} POS or NEG), or carry a dataAbsentReason when not tested",
+                    s.label()
+                ),
+            );
+            continue;
+        };
+        out.push((s.code().to_string(), outcome.code().to_string()));
+    }
+    out
 }

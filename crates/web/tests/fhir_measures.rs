@@ -5,189 +5,20 @@
 //! independent R4 validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+mod support;
+use support::fhir::*;
+
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tandem_app::{App, AuditFilter, NewAccount, Operator, Settings};
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
+use tandem_app::AuditFilter;
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
-use tandem_web::{WebConfig, router};
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
-use tower::ServiceExt;
 
-const PASSWORD: &str = "Correct-Horse-Battery-9";
-const NOW: OffsetDateTime = datetime!(2026-11-22 09:00 UTC);
 const PHQ9: &str = "urn:tandem:questionnaire:phq9";
 const PHQ9_TOTAL: &str = "http://loinc.org|44261-6";
 
-struct Env {
-    app: App,
-    router: Router,
-    _db: TestDb,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    }
-
-    /// The expressions of an OperationOutcome's issues.
-    fn expressions(&self) -> Vec<String> {
-        let v = self.json();
-        assert_eq!(v["resourceType"], "OperationOutcome", "{}", self.body);
-        v["issue"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|i| i["expression"].as_array().cloned().unwrap_or_default())
-            .filter_map(|e| e.as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// The resources of a searchset Bundle.
-    fn entries(&self) -> Vec<Value> {
-        let v = self.json();
-        assert_eq!(v["type"], "searchset", "{}", self.body);
-        v["entry"]
-            .as_array()
-            .map(|a| a.iter().map(|e| e["resource"].clone()).collect())
-            .unwrap_or_default()
-    }
-
-    fn total(&self) -> u64 {
-        self.json()["total"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no total: {}", self.body))
-    }
-}
-
-async fn env(db: TestDb) -> Env {
-    let clock = Arc::new(FixedClock::new(NOW));
-    let app = App::with_store(
-        db.store.clone(),
-        clock,
-        Arc::new(SeededEntropy::new(11)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    let router = router(
-        app.clone(),
-        WebConfig {
-            secure_cookies: false,
-            version: "test".into(),
-        },
-    );
-    Env {
-        app,
-        router,
-        _db: db,
-    }
-}
-
 impl Env {
-    async fn token(&self, username: &str, role: Role) -> String {
-        let op = Operator {
-            name: "test".into(),
-        };
-        self.app
-            .add_user_as_operator(
-                &op,
-                NewAccount {
-                    username: username.into(),
-                    display_name: None,
-                    role,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        let t = self.app.issue_token(&op, username, None).await.unwrap();
-        t.secret.expose().to_string()
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: String,
-    ) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("/fhir/r4/{path}"))
-            .header(header::HOST, "tandem.test");
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, token: &str, path: &str) -> Resp {
-        let auth = format!("Bearer {token}");
-        self.send(
-            Method::GET,
-            path,
-            &[("authorization", &auth)],
-            String::new(),
-        )
-        .await
-    }
-
-    async fn post(&self, token: &str, path: &str, body: &str) -> Resp {
-        let auth = format!("Bearer {token}");
-        let h = [
-            ("authorization", auth.as_str()),
-            ("content-type", "application/fhir+json"),
-        ];
-        self.send(Method::POST, path, &h, body.to_string()).await
-    }
-
-    /// Registers a patient; `sex` is the US Core birth sex code, if any.
-    async fn patient(&self, token: &str, family: &str, sex: Option<&str>) -> String {
-        let mut p = json!({"resourceType": "Patient", "name": [{"family": family, "given": ["Sam"]}],
-            "birthDate": "1985-06-01"});
-        if let Some(code) = sex {
-            p["extension"] = json!([{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "valueCode": code}]);
-        }
-        let r = self.post(token, "Patient", &p.to_string()).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        r.json()["id"].as_str().unwrap().to_string()
-    }
-
     /// How many responses, observations and flags the patient has.
     async fn stored(&self, token: &str, patient: &str) -> (u64, u64, u64) {
         (
@@ -258,7 +89,7 @@ fn ids(resources: &[Value]) -> Vec<String> {
 /// LOINC code with the band label, "Suicide risk" raised, and ended by a
 /// later PHQ-9 with item 9 "Not at all".
 async fn phq9_item9_raises_and_clears_suicide_risk(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let pid = e.patient(&dr, "Rivera", Some("F")).await;
 
@@ -432,7 +263,7 @@ async fn phq9_item9_raises_and_clears_suicide_risk(db: TestDb) {
 /// improving" at week 8 and clears it when the score falls; date searches
 /// pick observations by when the patient answered.
 async fn backloaded_history_raises_and_clears_not_improving(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let pid = e.patient(&dr, "Nguyen", Some("F")).await;
     let start = NOW - Duration::weeks(12);
@@ -521,7 +352,7 @@ async fn backloaded_history_raises_and_clears_not_improving(db: TestDb) {
 /// AUDIT-C for a patient whose sex is not recorded: the more sensitive
 /// cut-off is used, and the interpretation says so.
 async fn auditc_unknown_sex_says_which_cut_off(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let pid = e.patient(&dr, "Berg", None).await;
     let q = "urn:tandem:questionnaire:auditc";
@@ -549,7 +380,7 @@ async fn auditc_unknown_sex_says_which_cut_off(db: TestDb) {
 /// Scores as integers and yes/no as booleans are accepted where they name
 /// one answer, and refused where they do not.
 async fn integer_and_boolean_answers(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let pid = e.patient(&dr, "Haddad", Some("M")).await;
 
@@ -625,7 +456,7 @@ async fn integer_and_boolean_answers(db: TestDb) {
 /// Every refusal answers with an OperationOutcome naming the element, and
 /// stores nothing: no response, score or flag.
 async fn refusals_name_the_element_and_store_nothing(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let pid = e.patient(&dr, "Okafor", Some("F")).await;
     let now = at(NOW);
@@ -824,7 +655,7 @@ async fn refusals_name_the_element_and_store_nothing(db: TestDb) {
 /// Off the care team: 403 with an OperationOutcome, the denial audited, and
 /// nothing stored or shown.
 async fn off_the_care_team_is_refused_and_audited(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let t = e.token("t_kim", Role::Therapist).await;
     let desk = e.token("desk_amy", Role::FrontDesk).await;
@@ -888,7 +719,7 @@ async fn off_the_care_team_is_refused_and_audited(db: TestDb) {
 
 /// Searches name their patient; unknown ids and parameters are refused.
 async fn searches_and_reads_refuse_what_they_cannot_answer(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.token("dr_lee", Role::Prescriber).await;
     let pid = e.patient(&dr, "Paget", None).await;
     for path in [

@@ -7,213 +7,14 @@
 //! independent R4 validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+mod support;
+use support::fhir::*;
+
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tandem_app::{Actor, App, Caller, NewAccount, Operator, Settings};
-use tandem_core::audit::Channel;
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
 use tandem_core::monitoring::{LabInput, ScreenInput};
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
-use tandem_web::{WebConfig, router};
-use time::OffsetDateTime;
-use time::macros::datetime;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "Correct-Horse-Battery-9";
-const NOW: OffsetDateTime = datetime!(2026-11-22 09:00 UTC);
-
-struct Env {
-    app: App,
-    router: Router,
-    _db: TestDb,
-}
-
-struct Resp {
-    status: StatusCode,
-    body: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    /// The expressions of an OperationOutcome's issues.
-    fn expressions(&self) -> Vec<String> {
-        let v = self.json();
-        assert_eq!(v["resourceType"], "OperationOutcome", "{}", self.body);
-        v["issue"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|i| i["expression"].as_array().cloned().unwrap_or_default())
-            .filter_map(|e| e.as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// The resources of a searchset Bundle.
-    fn entries(&self) -> Vec<Value> {
-        let v = self.json();
-        assert_eq!(v["type"], "searchset", "{}", self.body);
-        v["entry"]
-            .as_array()
-            .map(|a| a.iter().map(|e| e["resource"].clone()).collect())
-            .unwrap_or_default()
-    }
-
-    fn total(&self) -> u64 {
-        self.json()["total"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no total: {}", self.body))
-    }
-}
-
-async fn env(db: TestDb) -> Env {
-    let clock = Arc::new(FixedClock::new(NOW));
-    let app = App::with_store(
-        db.store.clone(),
-        clock,
-        Arc::new(SeededEntropy::new(23)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    let router = router(
-        app.clone(),
-        WebConfig {
-            secure_cookies: false,
-            version: "test".into(),
-        },
-    );
-    Env {
-        app,
-        router,
-        _db: db,
-    }
-}
-
-impl Env {
-    async fn token(&self, username: &str, role: Role) -> String {
-        let op = Operator {
-            name: "test".into(),
-        };
-        self.app
-            .add_user_as_operator(
-                &op,
-                NewAccount {
-                    username: username.into(),
-                    display_name: None,
-                    role,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        let t = self.app.issue_token(&op, username, None).await.unwrap();
-        t.secret.expose().to_string()
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: String,
-    ) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("/fhir/r4/{path}"))
-            .header(header::HOST, "tandem.test");
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        Resp {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, token: &str, path: &str) -> Resp {
-        let auth = format!("Bearer {token}");
-        self.send(
-            Method::GET,
-            path,
-            &[("authorization", &auth)],
-            String::new(),
-        )
-        .await
-    }
-
-    async fn post(&self, token: &str, path: &str, body: &str) -> Resp {
-        let auth = format!("Bearer {token}");
-        let h = [
-            ("authorization", auth.as_str()),
-            ("content-type", "application/fhir+json"),
-        ];
-        self.send(Method::POST, path, &h, body.to_string()).await
-    }
-
-    /// Registers a patient; `sex` is the US Core birth sex code, if any.
-    async fn patient(&self, token: &str, family: &str, sex: Option<&str>) -> String {
-        let mut p = json!({"resourceType": "Patient", "name": [{"family": family, "given": ["Sam"]}],
-            "birthDate": "1985-06-01"});
-        if let Some(code) = sex {
-            p["extension"] = json!([{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "valueCode": code}]);
-        }
-        let r = self.post(token, "Patient", &p.to_string()).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        r.json()["id"].as_str().unwrap().to_string()
-    }
-}
-
-impl Env {
-    /// A clinician: their bearer token and their caller for the app.
-    async fn clinician(&self, username: &str) -> (String, Caller) {
-        let op = Operator {
-            name: "test".into(),
-        };
-        let u = self
-            .app
-            .add_user_as_operator(
-                &op,
-                NewAccount {
-                    username: username.into(),
-                    display_name: None,
-                    role: Role::Prescriber,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        let t = self.app.issue_token(&op, username, None).await.unwrap();
-        let caller = Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role: Role::Prescriber,
-            },
-            channel: Channel::Web,
-        };
-        (t.secret.expose().to_string(), caller)
-    }
-}
 
 fn phq9(patient: &str) -> Value {
     let items: Vec<Value> = (1..=9)
@@ -230,7 +31,7 @@ fn phq9(patient: &str) -> Value {
 }
 
 async fn labs_and_screens_are_laboratory_observations(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 23).await;
     let (dr, caller) = e.clinician("dr_lee").await;
     let pid = e.patient(&dr, "Rivera", None).await;
     let patient = pid.parse().unwrap();
@@ -376,7 +177,7 @@ fn lithium(patient: &str, value: Value, unit: &str) -> String {
 /// A posted lab result is stored, judged and read back; a bad one is
 /// refused naming the element, with nothing stored.
 async fn lab_results_are_posted(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 23).await;
     let (dr, _) = e.clinician("dr_lee").await;
     let pid = e.patient(&dr, "Rivera", None).await;
     let r = e
@@ -415,7 +216,161 @@ async fn lab_results_are_posted(db: TestDb) {
     assert_eq!(r.total(), 1, "{}", r.body);
 }
 
+/// A urine drug screen posted as an Observation: one component per
+/// substance tested, POS or NEG.
+fn screen(patient: &str, components: Value) -> String {
+    json!({
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+        "code": {"coding": [{"system": "urn:tandem:lab", "code": "urine-drug-screen"}]},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "effectiveDateTime": "2026-11-21T09:30:00-05:00",
+        "component": components,
+    })
+    .to_string()
+}
+
+fn result(substance: &str, value: &str) -> Value {
+    json!({
+        "code": {"coding": [{"system": "urn:tandem:lab", "code": format!("uds-{substance}")}]},
+        "valueCodeableConcept": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": value}]},
+    })
+}
+
+fn naltrexone(patient: &str) -> String {
+    json!({
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7243"}]},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "dosageInstruction": [{
+            "text": "Take one tablet by mouth daily",
+            "timing": {"repeat": {"boundsPeriod": {"start": "2026-11-22"}, "frequency": 1, "period": 1, "periodUnit": "d"}},
+            "route": {"coding": [{"system": "urn:tandem:route", "code": "oral"}]},
+            "doseAndRate": [{"doseQuantity": {"value": 50, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}]
+        }]
+    })
+    .to_string()
+}
+
+/// A drug screen posted over FHIR is stored, read back and feeds the
+/// naltrexone check at once: a positive opioid screen stops the order, a
+/// negative one lets it through. A bad screen is refused naming the
+/// element, with nothing stored.
+async fn drug_screens_are_posted(db: TestDb) {
+    let e = env(db, 23).await;
+    let (dr, _) = e.clinician("dr_lee").await;
+    let pos = e.patient(&dr, "Rivera", None).await;
+    let neg = e.patient(&dr, "Okafor", None).await;
+
+    let r = e
+        .post(
+            &dr,
+            "Observation",
+            &screen(
+                &pos,
+                json!([result("opioids", "POS"), result("cannabis", "NEG")]),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let o = r.json();
+    assert_eq!(o["code"]["coding"][0]["code"], "urine-drug-screen");
+    // The zone is kept as the instant: 09:30 at UTC-5 is 14:30 UTC.
+    assert_eq!(o["effectiveDateTime"], "2026-11-21T14:30:00Z");
+    let id = o["id"].as_str().unwrap().to_string();
+    let r = e.get(&dr, &format!("Observation/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let comps = r.json()["component"].as_array().unwrap().clone();
+    let value_of = |substance: &str| {
+        comps
+            .iter()
+            .find(|c| c["code"]["coding"][0]["code"] == format!("uds-{substance}"))
+            .map(|c| {
+                c["valueCodeableConcept"]["coding"][0]["code"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| c["dataAbsentReason"]["coding"][0]["code"].to_string())
+            })
+            .unwrap()
+    };
+    assert_eq!(value_of("opioids"), "POS");
+    assert_eq!(value_of("cannabis"), "NEG");
+    assert_eq!(value_of("cocaine"), "\"not-performed\"");
+
+    let r = e.post(&dr, "MedicationRequest", &naltrexone(&pos)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_lowercase().contains("positive"), "{}", r.body);
+
+    let r = e
+        .post(
+            &dr,
+            "Observation",
+            &screen(
+                &neg,
+                json!([result("opioids", "NEG"), result("fentanyl", "NEG")]),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = e.post(&dr, "MedicationRequest", &naltrexone(&neg)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // Refusals name the element; none of them stores anything.
+    let bad = [
+        (
+            json!([result("heroin", "POS")]),
+            "Observation.component[0].code",
+        ),
+        (
+            json!([result("opioids", "POS"), result("opioids", "NEG")]),
+            "Observation.component[1].code",
+        ),
+        (
+            json!([result("opioids", "H")]),
+            "Observation.component[0].valueCodeableConcept",
+        ),
+        (json!([]), "Observation.component"),
+    ];
+    for (components, expr) in bad {
+        let r = e.post(&dr, "Observation", &screen(&pos, components)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.expressions(), [expr], "{}", r.body);
+    }
+    let mut no_zone: Value =
+        serde_json::from_str(&screen(&pos, json!([result("opioids", "NEG")]))).unwrap();
+    no_zone["effectiveDateTime"] = json!("2026-11-21");
+    let r = e.post(&dr, "Observation", &no_zone.to_string()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.expressions(), ["Observation.effectiveDateTime"]);
+    let mut later: Value =
+        serde_json::from_str(&screen(&pos, json!([result("opioids", "NEG")]))).unwrap();
+    later["effectiveDateTime"] = json!("2026-11-23T09:00:00Z");
+    let r = e.post(&dr, "Observation", &later.to_string()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.expressions(), ["Observation.effectiveDateTime"]);
+    let (far, _) = e.clinician("dr_far").await;
+    let r = e
+        .post(
+            &far,
+            "Observation",
+            &screen(&pos, json!([result("opioids", "NEG")])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = e
+        .get(
+            &dr,
+            &format!("Observation?patient={pos}&category=laboratory"),
+        )
+        .await;
+    assert_eq!(r.total(), 1, "{}", r.body);
+}
+
 both_backends! {
     laboratory => labs_and_screens_are_laboratory_observations;
     posted => lab_results_are_posted;
+    screens_posted => drug_screens_are_posted;
 }

@@ -5,234 +5,12 @@
 //! with the message next to the field, the input kept and nothing stored.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use std::sync::Arc;
-use tandem_app::{Actor, App, Caller, NewAccount, Operator, Settings};
-use tandem_core::audit::Channel;
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
-use tandem_core::ids::PatientId;
-use tandem_core::patient::DemographicsInput;
+mod support;
+use support::*;
+
+use axum::http::StatusCode;
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
-use tandem_web::{WebConfig, router};
-use time::macros::{date, datetime};
-use tower::ServiceExt;
-
-const PASSWORD: &str = "Correct-Horse-Battery-9";
-const FORM: &str = "application/x-www-form-urlencoded";
-
-struct Env {
-    app: App,
-    router: Router,
-    _clock: Arc<FixedClock>,
-    _db: TestDb,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    }
-}
-
-async fn env(db: TestDb) -> Env {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
-    let app = App::with_store(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(SeededEntropy::new(11)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    let router = router(
-        app.clone(),
-        WebConfig {
-            secure_cookies: false,
-            version: "test".into(),
-        },
-    );
-    Env {
-        app,
-        router,
-        _clock: clock,
-        _db: db,
-    }
-}
-
-impl Env {
-    async fn user(&self, username: &str, role: Role) -> Caller {
-        let u = self
-            .app
-            .add_user_as_operator(
-                &Operator {
-                    name: "test".into(),
-                },
-                NewAccount {
-                    username: username.into(),
-                    display_name: Some(format!("{username} name")),
-                    role,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-            },
-            channel: Channel::Web,
-        }
-    }
-
-    async fn patient(&self, by: &Caller, family: &str, given: &str, team: &[&Caller]) -> PatientId {
-        let d = DemographicsInput {
-            family_name: family.into(),
-            given_names: given.into(),
-            birth_date: "1990-03-14".into(),
-            sex_at_birth: "female".into(),
-            ..Default::default()
-        }
-        .validate(date!(2026 - 11 - 22))
-        .unwrap();
-        let p = self.app.register_patient(by, d).await.unwrap();
-        for m in team {
-            self.app
-                .add_care_team_member(by, p.id, m.actor.user_id, None)
-                .await
-                .unwrap();
-        }
-        p.id
-    }
-
-    async fn send(&self, method: Method, path: &str, cookie: &str, body: Option<String>) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "tandem.test");
-        if !cookie.is_empty() {
-            req = req.header(header::COOKIE, cookie);
-        }
-        let body = match body {
-            Some(b) => {
-                req = req.header(header::CONTENT_TYPE, FORM);
-                Body::from(b)
-            }
-            None => Body::empty(),
-        };
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Resp {
-        self.send(Method::GET, path, cookie, None).await
-    }
-
-    async fn post(&self, path: &str, cookie: &str, form: String) -> Resp {
-        self.send(Method::POST, path, cookie, Some(form)).await
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let r = self
-            .post(
-                "/login",
-                "",
-                format!("username={username}&password={PASSWORD}"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        r.header("set-cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-
-    /// The session's form token, read from any page with a form.
-    async fn csrf(&self, cookie: &str) -> String {
-        let r = self.get("/patients", cookie).await;
-        csrf_of(&r.body)
-    }
-
-    /// Enters a PHQ-9 through the chart's form; `items` are the answers to 1-9.
-    async fn enter_phq9(&self, cookie: &str, p: PatientId, items: [u8; 9]) -> Resp {
-        let csrf = self.csrf(cookie).await;
-        let mut f = format!("csrf={csrf}&authored=2026-11-22T08%3A30");
-        for (i, a) in items.iter().enumerate() {
-            f.push_str(&format!("&i_{}={a}", i + 1));
-        }
-        self.post(&format!("/patients/{p}/measures/phq9"), cookie, f)
-            .await
-    }
-}
-
-fn csrf_of(body: &str) -> String {
-    let i = body.find("name=\"csrf\" value=\"").expect("a form token") + 19;
-    body[i..].split('"').next().unwrap().to_string()
-}
-
-/// A page's text with the two entities askama writes for `&` and `"`.
-fn decoded(body: &str) -> String {
-    body.replace("&#38;", "&").replace("&#34;", "\"")
-}
-
-/// Form-encodes `(name, value)` pairs.
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            b' ' => "+".to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The text of the element that starts at `id="…"`, up to `until`.
-fn near<'a>(body: &'a str, id: &str, until: &str) -> &'a str {
-    let start = body
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let rest = &body[start..];
-    &rest[..rest.find(until).unwrap_or(rest.len())]
-}
 
 /// The open assessment's id, from the ASAM form.
 fn open_assessment(body: &str) -> String {
@@ -246,7 +24,7 @@ fn open_assessment(body: &str) -> String {
 /// recommendation shows its pathway, steps in order and reasons with
 /// sources; the chart links to the page.
 async fn the_page_shows_the_packet_and_the_recommendation(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
     let c = e.login("dr_lee").await;
@@ -313,7 +91,7 @@ async fn the_page_shows_the_packet_and_the_recommendation(db: TestDb) {
 /// The assessment, the ASAM ratings and the decision are posted through
 /// the page and shown back.
 async fn posting_the_forms(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
     let c = e.login("dr_lee").await;
@@ -431,7 +209,7 @@ async fn posting_the_forms(db: TestDb) {
 /// Wrong input comes back as 422 with the message at the field and the
 /// input kept; nothing is stored. A missing form token is refused.
 async fn bad_forms_store_nothing(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
     let c = e.login("dr_lee").await;
@@ -567,7 +345,7 @@ async fn bad_forms_store_nothing(db: TestDb) {
 
 /// Off the care team the page is refused, and front desk never sees it.
 async fn access_follows_the_care_team(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     e.user("t_other", Role::Therapist).await;
     e.user("desk", Role::FrontDesk).await;

@@ -3,191 +3,23 @@
 //! the registry with its CSV export.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use std::sync::Arc;
-use tandem_app::{Actor, App, Caller, NewAccount, Operator, Settings};
-use tandem_core::audit::Channel;
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
+mod support;
+use support::*;
+
+use axum::http::StatusCode;
+use tandem_app::Caller;
 use tandem_core::ids::PatientId;
-use tandem_core::patient::DemographicsInput;
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
-use tandem_web::{WebConfig, router};
-use time::macros::{date, datetime};
-use tower::ServiceExt;
-
-const PASSWORD: &str = "Correct-Horse-Battery-9";
-const FORM: &str = "application/x-www-form-urlencoded";
-
-struct Env {
-    app: App,
-    router: Router,
-    _clock: Arc<FixedClock>,
-    _db: TestDb,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    }
-}
-
-async fn env(db: TestDb) -> Env {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
-    let app = App::with_store(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(SeededEntropy::new(11)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    let router = router(
-        app.clone(),
-        WebConfig {
-            secure_cookies: false,
-            version: "test".into(),
-        },
-    );
-    Env {
-        app,
-        router,
-        _clock: clock,
-        _db: db,
-    }
-}
+use time::macros::datetime;
 
 impl Env {
-    async fn user(&self, username: &str, role: Role) -> Caller {
-        let u = self
-            .app
-            .add_user_as_operator(
-                &Operator {
-                    name: "test".into(),
-                },
-                NewAccount {
-                    username: username.into(),
-                    display_name: Some(format!("{username} name")),
-                    role,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-            },
-            channel: Channel::Web,
-        }
-    }
-
-    async fn patient(&self, by: &Caller, family: &str, given: &str, team: &[&Caller]) -> PatientId {
-        let d = DemographicsInput {
-            family_name: family.into(),
-            given_names: given.into(),
-            birth_date: "1990-03-14".into(),
-            sex_at_birth: "female".into(),
-            ..Default::default()
-        }
-        .validate(date!(2026 - 11 - 22))
-        .unwrap();
-        let p = self.app.register_patient(by, d).await.unwrap();
-        for m in team {
-            self.app
-                .add_care_team_member(by, p.id, m.actor.user_id, None)
-                .await
-                .unwrap();
-        }
-        p.id
-    }
-
-    async fn send(&self, method: Method, path: &str, cookie: &str, body: Option<String>) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "tandem.test");
-        if !cookie.is_empty() {
-            req = req.header(header::COOKIE, cookie);
-        }
-        let body = match body {
-            Some(b) => {
-                req = req.header(header::CONTENT_TYPE, FORM);
-                Body::from(b)
-            }
-            None => Body::empty(),
-        };
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Resp {
-        self.send(Method::GET, path, cookie, None).await
-    }
-
-    async fn post(&self, path: &str, cookie: &str, form: String) -> Resp {
-        self.send(Method::POST, path, cookie, Some(form)).await
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let r = self
-            .post(
-                "/login",
-                "",
-                format!("username={username}&password={PASSWORD}"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        r.header("set-cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-
-    /// The session's form token, read from any page with a form.
-    async fn csrf(&self, cookie: &str) -> String {
-        let r = self.get("/patients", cookie).await;
-        csrf_of(&r.body)
-    }
-
     async fn stored(&self, by: &Caller, p: PatientId) -> usize {
         self.app.patient_responses(by, p, None).await.unwrap().len()
     }
 
     /// Enters a PHQ-9 through the form; `items` are the answers to 1-9.
-    async fn enter_phq9(&self, cookie: &str, p: PatientId, items: [u8; 9], at: &str) -> Resp {
+    async fn enter_phq9_form(&self, cookie: &str, p: PatientId, items: [u8; 9], at: &str) -> Resp {
         let csrf = self.csrf(cookie).await;
         self.post(
             &format!("/patients/{p}/measures/phq9"),
@@ -198,11 +30,6 @@ impl Env {
     }
 }
 
-fn csrf_of(body: &str) -> String {
-    let i = body.find("name=\"csrf\" value=\"").expect("a form token") + 19;
-    body[i..].split('"').next().unwrap().to_string()
-}
-
 fn phq9_form(csrf: &str, items: &[Option<u8>; 9], at: &str) -> String {
     let mut f = format!("csrf={csrf}&authored={}", at.replace(':', "%3A"));
     for (i, a) in items.iter().enumerate() {
@@ -211,11 +38,6 @@ fn phq9_form(csrf: &str, items: &[Option<u8>; 9], at: &str) -> String {
         }
     }
     f
-}
-
-/// A page's text with the two entities askama writes for `&` and `"`.
-fn decoded(body: &str) -> String {
-    body.replace("&#38;", "&").replace("&#34;", "\"")
 }
 
 /// The rows of the table with this id, as text between `<tr>` tags.
@@ -233,7 +55,7 @@ fn rows<'a>(body: &'a str, table: &str) -> Vec<&'a str> {
 /// band, the red "Suicide risk" flag for a positive item 9, and a
 /// trajectory chart with the instrument's bands.
 async fn entering_a_phq9(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
     let c = e.login("dr_lee").await;
@@ -272,7 +94,7 @@ async fn entering_a_phq9(db: TestDb) {
     );
 
     let r = e
-        .enter_phq9(&c, p, [2, 2, 2, 1, 1, 1, 1, 1, 1], "2026-11-22T08:30")
+        .enter_phq9_form(&c, p, [2, 2, 2, 1, 1, 1, 1, 1, 1], "2026-11-22T08:30")
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.header("location"), format!("/patients/{p}?saved=phq9"));
@@ -336,7 +158,7 @@ async fn entering_a_phq9(db: TestDb) {
 
     // A second, better PHQ-9 shows the change since baseline.
     let r = e
-        .enter_phq9(&c, p, [1, 1, 1, 1, 1, 0, 0, 0, 0], "2026-11-22T08:50")
+        .enter_phq9_form(&c, p, [1, 1, 1, 1, 1, 0, 0, 0, 0], "2026-11-22T08:50")
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let chart = e.get(&format!("/patients/{p}"), &c).await;
@@ -396,7 +218,7 @@ async fn entering_a_phq9(db: TestDb) {
 /// Missing items, answers to skipped items and a missing form token are
 /// refused with nothing stored; the answers given are kept.
 async fn bad_forms_store_nothing(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
     let c = e.login("dr_lee").await;
@@ -485,7 +307,7 @@ async fn bad_forms_store_nothing(db: TestDb) {
 /// Front desk sees demographics only: no entry form, no measures, no
 /// registry, no notifications.
 async fn front_desk_cannot_enter_measures(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     e.user("desk", Role::FrontDesk).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
@@ -520,13 +342,13 @@ async fn front_desk_cannot_enter_measures(db: TestDb) {
 /// Acknowledging a safety flag needs a note; the acknowledgement is shown
 /// with who and when, and the flag stays.
 async fn acknowledging_a_flag(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let t = e.user("t_kim", Role::Therapist).await;
     let p = e.patient(&dr, "Okafor", "Grace", &[&t]).await;
     let c = e.login("dr_lee").await;
     let r = e
-        .enter_phq9(&c, p, [1, 1, 1, 1, 1, 1, 1, 1, 2], "2026-11-22T08:30")
+        .enter_phq9_form(&c, p, [1, 1, 1, 1, 1, 1, 1, 1, 2], "2026-11-22T08:30")
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let chart = e.app.open_chart(&dr, p).await.unwrap();
@@ -584,7 +406,7 @@ async fn acknowledging_a_flag(db: TestDb) {
 /// Every care-team member is told of a safety flag: the badge counts it and
 /// the notifications page lists it until they acknowledge it.
 async fn notifications_reach_the_team(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let t = e.user("t_kim", Role::Therapist).await;
     let n = e.user("n_park", Role::Nurse).await;
@@ -592,7 +414,7 @@ async fn notifications_reach_the_team(db: TestDb) {
     let p = e.patient(&dr, "Okafor", "Grace", &[&t, &n]).await;
     let c = e.login("dr_lee").await;
     let r = e
-        .enter_phq9(&c, p, [0, 0, 0, 0, 0, 0, 0, 0, 1], "2026-11-22T08:30")
+        .enter_phq9_form(&c, p, [0, 0, 0, 0, 0, 0, 0, 0, 1], "2026-11-22T08:30")
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     for u in ["dr_lee", "t_kim", "n_park"] {
@@ -642,7 +464,7 @@ async fn notifications_reach_the_team(db: TestDb) {
 /// by flag, sorts by column, pages, and exports CSV safe for spreadsheets;
 /// care managers see the whole clinic and filter by clinician.
 async fn registry_and_export(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 11).await;
     let dr = e.user("dr_lee", Role::Prescriber).await;
     let t = e.user("t_kim", Role::Therapist).await;
     e.user("t_off", Role::Therapist).await;
@@ -656,7 +478,7 @@ async fn registry_and_export(db: TestDb) {
         (b, [3, 3, 3, 3, 3, 3, 1, 1, 0]),
         (x, [0, 0, 0, 0, 0, 0, 0, 0, 0]),
     ] {
-        let r = e.enter_phq9(&c, p, items, "2026-11-22T08:30").await;
+        let r = e.enter_phq9_form(&c, p, items, "2026-11-22T08:30").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
 
@@ -794,7 +616,7 @@ async fn registry_and_export(db: TestDb) {
     // Paging keeps the filters and the sort.
     for i in 0..48 {
         let p = e.patient(&dr, &format!("Zed{i:02}"), "Pat", &[]).await;
-        let r = e.enter_phq9(&c, p, [0; 9], "2026-11-22T08:30").await;
+        let r = e.enter_phq9_form(&c, p, [0; 9], "2026-11-22T08:30").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     let r = e.get("/registry?sort=name&dir=asc", &c).await;

@@ -147,7 +147,8 @@ pub async fn read_lab(s: &AppState, c: &Caller, id: Uuid) -> Result<Response, Ou
     Ok(fhir(StatusCode::OK, &observation_json(&o)))
 }
 
-/// A refused lab result, naming the element each problem concerns.
+/// A refused lab result or drug screen, naming the element each problem
+/// concerns.
 fn lab_refused(e: tandem_app::AppError) -> Outcome {
     use tandem_app::AppError;
     use tandem_fhir::outcome::{FhirError, Issue};
@@ -166,8 +167,9 @@ fn lab_refused(e: tandem_app::AppError) -> Outcome {
                 .map(|f| {
                     let element = match f.field {
                         "value" => "Observation.valueQuantity.value",
-                        "effective" => "Observation.effectiveDateTime",
-                        _ => "Observation.code",
+                        "effective" | "collected" => "Observation.effectiveDateTime",
+                        "analyte" => "Observation.code",
+                        _ => "Observation.component",
                     };
                     Issue::error(IssueCode::Invalid, f.message.clone(), Some(element.into()))
                 })
@@ -177,28 +179,37 @@ fn lab_refused(e: tandem_app::AppError) -> Outcome {
     }
 }
 
-/// `POST /Observation`: a lab result (drug screens are recorded on the
-/// monitoring page). Answered 201 with the stored Observation, judged
-/// against its range.
+/// `POST /Observation`: a lab result or a urine drug screen, told apart by
+/// its code. Answered 201 with the stored Observation (a lab result judged
+/// against its range).
 pub async fn create_lab(
     axum::extract::State(s): axum::extract::State<AppState>,
     super::Bearer(c): super::Bearer,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    use tandem_fhir::lab_observation::{PostedLabObservation, parse_posted};
     let run = async {
         super::check_content_type(&headers)?;
-        let parsed = tandem_fhir::lab_observation::parse_lab_observation(&body).map_err(Outcome)?;
-        let lab = s
-            .app
-            .record_lab(&c, parsed.patient, &parsed.input)
-            .await
-            .map_err(lab_refused)?;
-        let id = lab.id;
-        let mut r = fhir(
-            StatusCode::CREATED,
-            &observation_json(&LabObservation::Lab(lab)),
-        );
+        let stored = match parse_posted(&body).map_err(Outcome)? {
+            PostedLabObservation::Lab(p) => LabObservation::Lab(
+                s.app
+                    .record_lab(&c, p.patient, &p.input)
+                    .await
+                    .map_err(lab_refused)?,
+            ),
+            PostedLabObservation::Screen(p) => LabObservation::Screen(
+                s.app
+                    .record_drug_screen(&c, p.patient, &p.input)
+                    .await
+                    .map_err(lab_refused)?,
+            ),
+        };
+        let id = match &stored {
+            LabObservation::Lab(l) => l.id.0,
+            LabObservation::Screen(s) => s.id.0,
+        };
+        let mut r = fhir(StatusCode::CREATED, &observation_json(&stored));
         let location = format!("{}/Observation/{id}", super::base(&headers));
         if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
             r.headers_mut().insert(axum::http::header::LOCATION, v);
