@@ -62,7 +62,6 @@ pub use tandem_store::episodes::{EpisodeOfCare, LevelChange};
 pub use tandem_store::flags::{Acknowledgement, Flag, Notification};
 pub use tandem_store::grants::Grant;
 pub use tandem_store::measures::{MeasureStatus, Observation, ObservationQuery, Response};
-pub use tandem_store::medications::Indication;
 pub use tandem_store::otp::TakeHomeDayRow;
 pub use tandem_store::registry::Sort as RegistrySort;
 pub use tandem_store::users::User;

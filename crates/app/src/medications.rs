@@ -33,7 +33,8 @@ use tandem_core::medication::{
 };
 use tandem_core::medication::{CowsScore, prescription::DocumentedFacts};
 use tandem_core::patient::Patient;
-use tandem_store::medications::{self as store, Indication, IssueRow, OrderRow, StepRow};
+use tandem_store::conditions::{self, Condition};
+use tandem_store::medications::{self as store, IssueRow, OrderRow, StepRow};
 use tandem_store::{Tx, assessments, audit};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -148,7 +149,7 @@ pub struct MedicationChart {
     pub patient: Patient,
     /// Newest first.
     pub orders: Vec<MedicationOrder>,
-    pub indications: Vec<Indication>,
+    pub indications: Vec<Condition>,
     /// The latest result of each lab test, where it is out of its range.
     pub lab_alerts: Vec<crate::LabResult>,
 }
@@ -538,7 +539,7 @@ impl App {
             .map(issue_from)
             .collect::<Result<Vec<_>>>()?;
         let indication = match row.indication_id {
-            Some(id) => store::condition(tx, self.org, id)
+            Some(id) => conditions::get(tx, self.org, id)
                 .await?
                 .map(|c| OrderIndication {
                     id: c.id,
@@ -674,7 +675,7 @@ impl App {
             .map(|r| check_reason(r).map_err(|m| AppError::invalid("override_reason", m)))
             .transpose()?;
         if let Some(c) = order.indication {
-            let found = store::condition(&mut tx, self.org, c).await?;
+            let found = conditions::get(&mut tx, self.org, c).await?;
             if found.is_none_or(|x| x.patient_id != patient) {
                 return Err(AppError::invalid(
                     "indication",
@@ -1163,7 +1164,7 @@ impl App {
             .begin_for_patient(caller, patient, PatientAction::ReadChart, "medication.list")
             .await?;
         let orders = self.load_all(&mut tx, patient).await?;
-        let indications = store::conditions_for_patient(&mut tx, self.org, patient).await?;
+        let indications = conditions::for_patient(&mut tx, self.org, patient).await?;
         let lab_alerts = self.out_of_range_labs(&mut tx, patient).await?;
         let mut rec = self.patient_record(caller, "medication.list", patient, purpose);
         rec.resource = Some("MedicationRequest".into());

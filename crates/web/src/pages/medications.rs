@@ -401,7 +401,7 @@ fn form_page(
             let list: Vec<(String, String)> = chart
                 .indications
                 .iter()
-                .filter(|i| i.clinical_status == "active")
+                .filter(|i| i.clinical_status == tandem_core::diagnosis::ClinicalStatus::Active)
                 .map(|i| (i.id.to_string(), format!("{} {}", i.code, i.display)))
                 .collect();
             opts(
