@@ -26,29 +26,9 @@ use tandem_core::assessment::{
 use tandem_core::ids::{AssessmentId, PatientId};
 use tandem_core::pathway::Pathway;
 
+use super::choices::{self, Opt};
+
 type PageResult = Result<Response, PageError>;
-
-/// One choice of a select or radio group.
-pub struct Opt {
-    pub id: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn opts<T: Copy>(
-    all: &[T],
-    id: impl Fn(T) -> &'static str,
-    label: impl Fn(T) -> &'static str,
-    chosen: &str,
-) -> Vec<Opt> {
-    all.iter()
-        .map(|&v| Opt {
-            id: id(v).to_string(),
-            label: label(v).to_string(),
-            selected: id(v) == chosen,
-        })
-        .collect()
-}
 
 /// A labelled choice with a note beside it (prescribing conditions, MSE).
 pub struct ChoiceRow {
@@ -223,14 +203,14 @@ fn assessment_form(
             let s = input.substances.get(i).unwrap_or(&blank);
             SubstanceRow {
                 n: i + 1,
-                substances: opts(
+                substances: choices::of(
                     Substance::ALL,
                     Substance::as_str,
                     Substance::label,
                     &s.substance,
                 ),
-                routes: opts(Route::ALL, Route::as_str, Route::label, &s.route),
-                frequencies: opts(
+                routes: choices::of(Route::ALL, Route::as_str, Route::label, &s.route),
+                frequencies: choices::of(
                     Frequency::ALL,
                     Frequency::as_str,
                     Frequency::label,
@@ -255,7 +235,7 @@ fn assessment_form(
             ChoiceRow {
                 name: c.field().to_string(),
                 label: c.label().to_string(),
-                options: opts(
+                options: choices::of(
                     YesNoUnknown::ALL,
                     YesNoUnknown::as_str,
                     YesNoUnknown::label,
@@ -289,7 +269,7 @@ fn assessment_form(
                     .options()
                     .iter()
                     .map(|(id, label)| Opt {
-                        id: id.to_string(),
+                        value: id.to_string(),
                         label: label.to_string(),
                         selected: *id == finding,
                     })
@@ -318,31 +298,31 @@ fn assessment_form(
         medications: input.medications.clone(),
         mse,
         mood: mse_value(MseField::Mood).1,
-        suicidal_ideation: opts(
+        suicidal_ideation: choices::of(
             SuicidalIdeation::ALL,
             SuicidalIdeation::as_str,
             SuicidalIdeation::label,
             &input.suicidal_ideation,
         ),
-        self_harm: opts(
+        self_harm: choices::of(
             YesNoUnknown::ALL,
             YesNoUnknown::as_str,
             YesNoUnknown::label,
             or_unknown(&input.self_harm_history),
         ),
-        homicidal: opts(
+        homicidal: choices::of(
             YesNoUnknown::ALL,
             YesNoUnknown::as_str,
             YesNoUnknown::label,
             or_unknown(&input.homicidal_ideation),
         ),
-        means: opts(
+        means: choices::of(
             YesNoUnknown::ALL,
             YesNoUnknown::as_str,
             YesNoUnknown::label,
             or_unknown(&input.access_to_means),
         ),
-        overall_risk: opts(
+        overall_risk: choices::of(
             RiskLevel::ALL,
             RiskLevel::as_str,
             RiskLevel::label,
@@ -351,7 +331,7 @@ fn assessment_form(
         risk_notes: input.risk_notes.clone(),
         trauma: input.trauma_reported,
         strengths: input.strengths.clone(),
-        medication_preference: opts(
+        medication_preference: choices::of(
             MedicationPreference::ALL,
             MedicationPreference::as_str,
             MedicationPreference::label,
@@ -475,7 +455,7 @@ fn render(
         .iter()
         .filter(|p| Some(**p) != rec.pathway)
         .map(|&p| Opt {
-            id: p.as_str().into(),
+            value: p.as_str().into(),
             label: p.label().into(),
             selected: p.as_str() == override_pathway,
         })
@@ -486,7 +466,7 @@ fn render(
         .programs
         .iter()
         .map(|p| Opt {
-            id: p.id.clone(),
+            value: p.id.clone(),
             label: p.name.clone(),
             selected: p.id == i.packet.program.id,
         })

@@ -3,6 +3,7 @@
 //! red, with an override reason), and each order's page with its dose-steps
 //! chart and the forms to change the dose, hold, resume and discontinue.
 
+use super::choices::{Opt, opts};
 use super::measures::parse_pid;
 use super::patients::html;
 use super::{Nav, when};
@@ -287,23 +288,6 @@ pub async fn list(
                 .collect(),
         },
     )
-}
-
-/// One choice of a `<select>`.
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn opts<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, chosen: &str) -> Vec<Opt> {
-    items
-        .map(|(value, label)| Opt {
-            value: value.to_string(),
-            label: label.to_string(),
-            selected: value == chosen,
-        })
-        .collect()
 }
 
 pub struct DrugGroup {

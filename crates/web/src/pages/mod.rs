@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod care_plan;
+mod choices;
 mod dx;
 mod education;
 mod intake;
