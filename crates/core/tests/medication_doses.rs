@@ -2,14 +2,18 @@
 //! §6), not from the content files: citalopram 40 mg/day, 20 mg/day when
 //! older than 60 (from age 61) or with a CYP2C19 inhibitor; acamprosate by
 //! creatinine clearance (≤30 contraindicated, 31–50 333 mg three times
-//! daily); methadone's first-day total of 50 mg; duplicate therapy.
+//! daily); methadone's first-day total of 50 mg; duplicate therapy. The
+//! catalog's usual daily maxima are checked at their edge for every drug
+//! that has one, and two of them are pinned from the FDA labels: sertraline
+//! 200 mg/day and escitalopram 20 mg/day.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod medication_common;
 
 use medication_common::{active, order, patient, safety, stopped_days_ago};
 use tandem_core::medication::{
-    CheckResult, Dose, DoseUnit, FindingKind, FirstDay, PatientContext, Severity, check,
+    CheckResult, Dose, DoseUnit, Drug, DrugIdx, FindingKind, FirstDay, PatientContext, Severity,
+    check,
 };
 
 fn dose_ids(r: &CheckResult) -> Vec<String> {
@@ -169,16 +173,116 @@ fn acamprosate_above_its_usual_dose() {
     assert!(dose_ids(&acamprosate(1998.0, Some(90))).is_empty());
 }
 
+fn usual_max_findings(id: &str, mg: f64) -> Vec<tandem_core::medication::Finding> {
+    let rule = format!("catalog_usual_max.{id}");
+    check(safety(), &order(id, mg), &patient(vec![]))
+        .all()
+        .filter(|f| f.rule_id == rule)
+        .cloned()
+        .collect()
+}
+
+/// A drug whose daily limit is stated in dose_limits.toml (citalopram):
+/// the stated limit speaks for it, not the catalog.
+fn has_stated_limit(drug: DrugIdx) -> bool {
+    safety().dose_limits.limits.iter().any(|l| l.drug == drug)
+}
+
+fn drugs_with_usual_max() -> Vec<(&'static Drug, f64)> {
+    safety()
+        .catalog
+        .drugs()
+        .filter_map(|(_, d)| Some((d, d.daily_dose_mg.as_ref()?.max?)))
+        .collect()
+}
+
 #[test]
-fn a_drug_without_a_usual_range_gets_no_maximum_check() {
+fn every_usual_maximum_is_allowed_and_one_mg_more_is_flagged() {
+    let drugs = drugs_with_usual_max();
+    let mut tested = 0;
+    for (d, max) in &drugs {
+        assert!(
+            usual_max_findings(&d.id, *max).is_empty(),
+            "{} at its usual maximum of {max} mg/day",
+            d.id
+        );
+        let over = usual_max_findings(&d.id, max + 1.0);
+        assert_eq!(over.len(), 1, "{} at {} mg/day", d.id, max + 1.0);
+        let f = &over[0];
+        assert_eq!(f.severity, Severity::Moderate, "{}", d.id);
+        assert_eq!(f.kind, FindingKind::DoseLimit, "{}", d.id);
+        assert_eq!(f.drugs, vec![d.name.clone()]);
+        assert!(
+            f.text.contains(&format!("usual maximum of {max} mg/day")),
+            "{}",
+            f.text
+        );
+        assert!(!f.source.is_empty(), "{} has no source", d.id);
+        tested += 1;
+    }
+    assert_eq!(tested, drugs.len());
+    // Acamprosate's from the reference and 23 from the FDA labels.
+    assert!(tested >= 24, "only {tested} drugs have a usual maximum");
+}
+
+#[test]
+fn sertraline_200_mg_a_day_is_the_usual_maximum() {
+    assert!(usual_max_findings("sertraline", 200.0).is_empty());
+    let f = usual_max_findings("sertraline", 201.0);
+    assert_eq!(f.len(), 1);
     assert!(
+        f[0].text.contains("201 mg/day") && f[0].text.contains("200 mg/day"),
+        "{}",
+        f[0].text
+    );
+    assert!(f[0].source.contains("FDA label"), "{}", f[0].source);
+    // The same amounts in micrograms.
+    let mut o = order("sertraline", 1.0);
+    o.daily_dose = Dose::new(201_000.0, DoseUnit::Mcg).unwrap();
+    assert_eq!(
+        dose_ids(&check(safety(), &o, &patient(vec![]))),
+        vec!["catalog_usual_max.sertraline"]
+    );
+    o.daily_dose = Dose::new(200_000.0, DoseUnit::Mcg).unwrap();
+    assert!(dose_ids(&check(safety(), &o, &patient(vec![]))).is_empty());
+}
+
+#[test]
+fn escitalopram_20_mg_a_day_is_the_usual_maximum() {
+    assert!(usual_max_findings("escitalopram", 20.0).is_empty());
+    assert_eq!(usual_max_findings("escitalopram", 21.0).len(), 1);
+    assert_eq!(
         dose_ids(&check(
             safety(),
-            &order("sertraline", 10_000.0),
+            &order("escitalopram", 21.0),
             &patient(vec![])
-        ))
-        .is_empty()
+        )),
+        vec!["catalog_usual_max.escitalopram"]
     );
+}
+
+#[test]
+fn a_drug_with_no_usual_maximum_gets_no_maximum_check() {
+    let unlimited: Vec<&Drug> = safety()
+        .catalog
+        .drugs()
+        .filter(|(idx, d)| {
+            d.daily_dose_mg.as_ref().and_then(|r| r.max).is_none() && !has_stated_limit(*idx)
+        })
+        .map(|(_, d)| d)
+        .collect();
+    for d in &unlimited {
+        assert!(
+            dose_ids(&check(safety(), &order(&d.id, 10_000.0), &patient(vec![])))
+                .iter()
+                .all(|id| !id.starts_with("catalog_usual_max.")),
+            "{}",
+            d.id
+        );
+    }
+    // Methadone, buprenorphine and the drugs whose labels give no plain
+    // maximum stay unchecked.
+    assert!(unlimited.iter().any(|d| d.id == "methadone"));
 }
 
 fn methadone_first_day(total: f64, justified: bool) -> CheckResult {
