@@ -113,6 +113,7 @@ async fn intake_decision_drafts_the_plan_and_the_patient_reads_it(db: TestDb) {
     );
     assert_eq!(body.schedule.len(), 1, "only what the intake measured");
     assert_eq!(body.schedule[0].instrument, "phq9");
+    let title = body.problems[0].text.clone();
     let started = e
         .app
         .start_care_plan(&dr, p, body, "Intake completed")
@@ -122,6 +123,16 @@ async fn intake_decision_drafts_the_plan_and_the_patient_reads_it(db: TestDb) {
         .sign_care_plan(&dr, p, started.current.number())
         .await
         .unwrap();
+
+    // On the plan page a problem worded as its diagnosis says the title
+    // once, with the code beside it.
+    let plan = decoded(&e.get(&format!("/patients/{p}/plan"), &c).await.body);
+    let heading = near(&plan, "problems-h", "</h3>");
+    assert_eq!(heading.matches(title.as_str()).count(), 1, "{heading}");
+    assert!(
+        heading.contains("<span class=\"dx mono\">F33.2</span>"),
+        "{heading}"
+    );
 
     let sum = e.get(&format!("/patients/{p}/plan/summary"), &c).await;
     assert_eq!(sum.status, StatusCode::OK, "{}", sum.body);

@@ -139,10 +139,15 @@ fn shown(s: &AppState, v: &CarePlanView) -> PlanShown {
         .enumerate()
         .map(|(i, p)| ProblemBlock {
             text: p.text.clone(),
-            diagnosis: p
-                .diagnosis
-                .as_ref()
-                .map(|d| format!("{} {}", d.code, d.display)),
+            // A problem drafted from a diagnosis is worded as its title:
+            // the chip then names the code alone rather than repeat it.
+            diagnosis: p.diagnosis.as_ref().map(|d| {
+                if p.text.trim() == d.display.trim() {
+                    d.code.to_string()
+                } else {
+                    format!("{} {}", d.code, d.display)
+                }
+            }),
             goals: body
                 .goals
                 .iter()
