@@ -232,6 +232,7 @@ impl App {
                 prerequisites: tandem_content::MEDICATION_PREREQUISITES,
                 take_home: tandem_content::MEDICATION_TAKE_HOME,
                 settings: tandem_content::MEDICATION_SETTINGS,
+                side_effects: tandem_content::MEDICATION_SIDE_EFFECTS,
             },
         )
         .map_err(|e| AppError::Configuration(format!("medication content {e}")))?;

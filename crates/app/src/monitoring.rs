@@ -14,11 +14,11 @@ use tandem_core::ids::{
     AdherenceReportId, DrugScreenId, LabResultId, MedicationOrderId, PatientId, SideEffectId,
     UserId,
 };
-use tandem_core::medication::{DrugLevel, DrugScreen, ScreenResult};
+use tandem_core::medication::side_effects::Checklist;
+use tandem_core::medication::{DrugClass, DrugLevel, DrugScreen, RxCui, ScreenResult};
 use tandem_core::monitoring::{
-    Adherence, AdherenceInput, Analyte, Effect, GENERAL_SIDE_EFFECTS, LabInput, RangeReading,
-    Reporter, ScreenInput, ScreenOutcome, ScreenPanel, Severity, SideEffectInput, Substance,
-    compare, doses_per_week,
+    Adherence, AdherenceInput, Analyte, Effect, LabInput, RangeReading, Reporter, ScreenInput,
+    ScreenOutcome, ScreenPanel, Severity, SideEffectInput, Substance, compare, doses_per_week,
 };
 use tandem_core::patient::Patient;
 use tandem_store::monitoring::{self as store, AdherenceRow, LabRow, ScreenRow, SideEffectRow};
@@ -357,7 +357,20 @@ impl App {
             .ok_or_else(|| AppError::invalid("order", "choose one of this patient's medications"))
     }
 
-    /// Records the side effects noted on one day against one order.
+    /// The side-effect checklist for an order of `drug`: its class's label
+    /// items, then the general items. A drug the catalog no longer has (an
+    /// old order) gets the general list.
+    pub fn side_effect_checklist(&self, drug: RxCui) -> Checklist<'_> {
+        let m = &self.medication;
+        let class = m
+            .catalog
+            .lookup(drug)
+            .map_or(DrugClass::Other, |i| m.catalog.drug(i).class);
+        m.side_effects.checklist(class)
+    }
+
+    /// Records the side effects noted on one day against one order; the
+    /// checklist codes accepted are those of the order's class.
     pub async fn record_side_effects(
         &self,
         caller: &Caller,
@@ -370,11 +383,11 @@ impl App {
             .begin_for_patient(caller, patient, PatientAction::WriteChart, action)
             .await?;
         let o = self.patients_order(&mut tx, patient, order).await?;
-        let report = input.validate(self.clock().today())?;
+        let report = input.validate(self.clock().today(), &self.side_effect_checklist(o.drug))?;
         let mut out = Vec::new();
         for (effect, severity) in &report.effects {
             let (code, other) = match effect {
-                Effect::Listed(c) => ((*c).to_string(), None),
+                Effect::Listed { code, .. } => (code.clone(), None),
                 Effect::Other(t) => ("other".to_string(), Some(t.clone())),
             };
             let row = SideEffectRow {
@@ -483,12 +496,7 @@ impl App {
                 })?;
                 let effect = match (r.effect.as_str(), r.other_text) {
                     ("other", Some(t)) => Effect::Other(t),
-                    (code, _) => Effect::Listed(
-                        GENERAL_SIDE_EFFECTS
-                            .iter()
-                            .find(|(c, _)| *c == code)
-                            .map_or("other", |(c, _)| *c),
-                    ),
+                    (code, _) => Effect::listed(code, &self.medication.side_effects),
                 };
                 Ok(SideEffectEntry {
                     id: r.id,

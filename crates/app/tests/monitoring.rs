@@ -385,7 +385,7 @@ async fn side_effects_and_adherence_are_listed(db: TestDb) {
         effects,
         vec![
             (
-                "Nausea".to_string(),
+                "Nausea (feeling sick to your stomach)".to_string(),
                 Severity::Moderate,
                 date!(2026 - 11 - 20),
                 "sertraline".to_string()
@@ -399,8 +399,8 @@ async fn side_effects_and_adherence_are_listed(db: TestDb) {
         ]
     );
     assert!(matches!(
-        view.side_effects[0].effect,
-        Effect::Listed("nausea")
+        &view.side_effects[0].effect,
+        Effect::Listed { code, .. } if code == "nausea"
     ));
     assert_eq!(view.adherence.len(), 1);
     assert_eq!(view.adherence[0].reporter, Reporter::Patient);
@@ -461,6 +461,22 @@ async fn bad_input_stores_nothing(db: TestDb) {
             order.id,
             &SideEffectInput {
                 noted_on: "2026-11-22".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_fields(e), ["listed"]);
+    // Akathisia is on the antipsychotic checklist, not on sertraline's.
+    let e = w
+        .app
+        .record_side_effects(
+            &dr,
+            p,
+            order.id,
+            &SideEffectInput {
+                noted_on: "2026-11-22".into(),
+                listed: vec![("akathisia".into(), "mild".into())],
                 ..Default::default()
             },
         )

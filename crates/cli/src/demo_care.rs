@@ -12,13 +12,13 @@ use tandem_core::assessment::{AssessmentInput, SubstanceInput};
 use tandem_core::care_plan::{Frequency, Goal, GoalStatus, Target};
 use tandem_core::diagnosis::NewDiagnosisInput;
 use tandem_core::episode::{EnrolInput, TransitionInput};
-use tandem_core::ids::{GoalId, PatientId};
+use tandem_core::ids::{GoalId, MedicationOrderId, PatientId};
 use tandem_core::medication::dosing::{Entry, Given, Part, TakeHomeDay};
 use tandem_core::medication::{
     Dose, Frequency as MedFrequency, Route, RxCui,
     prescription::{DocumentedFacts, DoseChange, DoseStep, NewOrder},
 };
-use tandem_core::monitoring::{LabInput, ScreenInput};
+use tandem_core::monitoring::{LabInput, ScreenInput, SideEffectInput};
 use time::{Date, Duration};
 
 /// One demo patient as the clinical stages see it.
@@ -390,7 +390,8 @@ fn order(rxcui: u32, mg: f64, route: Route, sig: &str, start: Date) -> Result<Ne
 /// Sertraline started at 50 mg and titrated to 100 mg four weeks later for
 /// the first patients whose plan has medication management with the
 /// prescriber on the team; buprenorphine for the patient on the addiction
-/// track. Codes from the verified catalog (sertraline 36437, buprenorphine
+/// track; the side effects each noted, from the checklist of the order's
+/// class. Codes from the verified catalog (sertraline 36437, buprenorphine
 /// 1819).
 async fn medications(app: &App, patients: &[DemoPatient], prescriber: &Caller) -> Result<()> {
     let today = app.clock().today();
@@ -435,6 +436,26 @@ async fn medications(app: &App, patients: &[DemoPatient], prescriber: &Caller) -
             None,
         )
         .await?;
+        side_effects(
+            app,
+            prescriber,
+            p.id,
+            placed.id,
+            today - Duration::weeks(7),
+            &[("nausea", "mild")],
+        )
+        .await?;
+        if started == 0 {
+            side_effects(
+                app,
+                prescriber,
+                p.id,
+                placed.id,
+                today - Duration::weeks(2),
+                &[("decreased-appetite", "mild"), ("headache", "mild")],
+            )
+            .await?;
+        }
         started += 1;
     }
     if let Some(p) = patients.iter().find(|p| p.index == 23) {
@@ -445,15 +466,56 @@ async fn medications(app: &App, patients: &[DemoPatient], prescriber: &Caller) -
             "Dissolve 16 mg under the tongue once a day",
             today - Duration::days(56),
         )?;
-        app.place_order(prescriber, p.id, &o, None).await?;
+        if let OrderOutcome::Placed { order: placed, .. } =
+            app.place_order(prescriber, p.id, &o, None).await?
+        {
+            side_effects(
+                app,
+                prescriber,
+                p.id,
+                placed.id,
+                today - Duration::days(50),
+                &[("mouth-numbness", "mild"), ("constipation", "mild")],
+            )
+            .await?;
+        }
     }
+    Ok(())
+}
+
+/// Side effects noted on one day against an order, with codes of the
+/// checklist of the order's class (`content/medications/side_effects.toml`).
+async fn side_effects(
+    app: &App,
+    by: &Caller,
+    patient: PatientId,
+    order: MedicationOrderId,
+    on: Date,
+    listed: &[(&str, &str)],
+) -> Result<()> {
+    app.record_side_effects(
+        by,
+        patient,
+        order,
+        &SideEffectInput {
+            noted_on: on.to_string(),
+            listed: listed
+                .iter()
+                .map(|(code, severity)| ((*code).to_string(), (*severity).to_string()))
+                .collect(),
+            other: String::new(),
+            other_severity: String::new(),
+        },
+    )
+    .await
+    .with_context(|| format!("demo side effects on {on}"))?;
     Ok(())
 }
 
 /// An opioid treatment program patient: enrolled 40 days ago, methadone
 /// started at 30 mg and raised to 60 mg, observed doses every day but one
-/// missed day, the take-home criteria documented and a weekend of
-/// take-home doses granted within the ceiling for day 40.
+/// missed day, sweating that eases, the take-home criteria documented and a
+/// weekend of take-home doses granted within the ceiling for day 40.
 async fn opioid_treatment_program(
     app: &App,
     p: &DemoPatient,
@@ -500,6 +562,26 @@ async fn opioid_treatment_program(
         }),
         "Withdrawal symptoms in the afternoons at 30 mg; raised in steps to 60 mg",
         None,
+    )
+    .await?;
+    // Sweating from the methadone label's list, constipation from the
+    // general one; the sweating eases by the fourth week.
+    side_effects(
+        app,
+        prescriber,
+        p.id,
+        placed.id,
+        start + Duration::days(6),
+        &[("sweating", "moderate"), ("constipation", "mild")],
+    )
+    .await?;
+    side_effects(
+        app,
+        prescriber,
+        p.id,
+        placed.id,
+        start + Duration::days(27),
+        &[("sweating", "mild")],
     )
     .await?;
     let missed = start + Duration::days(23);
@@ -670,7 +752,7 @@ async fn more_medications(app: &App, patients: &[DemoPatient], prescriber: &Call
             "Take 300 mg by mouth three times a day",
             today - Duration::weeks(12),
         )?;
-        app.place_order(prescriber, p.id, &o, None).await?;
+        let placed = app.place_order(prescriber, p.id, &o, None).await?;
         for (weeks_ago, level) in [(10, "0.5"), (6, "0.8"), (0, "1.3")] {
             app.record_lab(
                 prescriber,
@@ -680,6 +762,19 @@ async fn more_medications(app: &App, patients: &[DemoPatient], prescriber: &Call
                     value: level.into(),
                     effective: at(today - Duration::weeks(weeks_ago) - Duration::days(1), 8),
                 },
+            )
+            .await?;
+        }
+        // No label for lithium's class is on file: the tremor is from the
+        // general list.
+        if let OrderOutcome::Placed { order, .. } = placed {
+            side_effects(
+                app,
+                prescriber,
+                p.id,
+                order.id,
+                today - Duration::days(1),
+                &[("tremor", "mild")],
             )
             .await?;
         }

@@ -661,6 +661,24 @@ async fn demo(backend: Backend) {
             1,
             "SELECT COUNT(*) FROM medication_orders WHERE drug_name = 'buprenorphine'",
         ),
+        (
+            "side effects noted over time on the methadone order",
+            3,
+            "SELECT COUNT(*) FROM side_effects s JOIN medication_orders o ON o.id = s.order_id \
+             WHERE o.drug_name = 'methadone'",
+        ),
+        (
+            "side effects on sertraline orders",
+            2,
+            "SELECT COUNT(*) FROM side_effects s JOIN medication_orders o ON o.id = s.order_id \
+             WHERE o.drug_name = 'sertraline'",
+        ),
+        (
+            "a side effect on the lithium order",
+            1,
+            "SELECT COUNT(*) FROM side_effects s JOIN medication_orders o ON o.id = s.order_id \
+             WHERE o.drug_name = 'lithium'",
+        ),
     ] {
         let n = db.count(sql).await;
         assert!(n >= at_least, "{n} {what} in the demo");

@@ -36,6 +36,11 @@ pub static MEDICATION_TAKE_HOME: &str = include_str!("../../../content/medicatio
 /// (`content/medications/settings.toml`).
 pub static MEDICATION_SETTINGS: &str = include_str!("../../../content/medications/settings.toml");
 
+/// The side-effect checklist per drug class, from the classes' labels
+/// (`content/medications/side_effects.toml`).
+pub static MEDICATION_SIDE_EFFECTS: &str =
+    include_str!("../../../content/medications/side_effects.toml");
+
 /// The verified RxNorm ingredient list the catalog's codes are checked
 /// against (`content/medications/rxnorm-verified.csv`).
 pub static RXNORM_VERIFIED: &str = include_str!("../../../content/medications/rxnorm-verified.csv");

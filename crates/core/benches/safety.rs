@@ -47,6 +47,7 @@ const TEXTS: ContentTexts<'static> = ContentTexts {
     prerequisites: tandem_content::MEDICATION_PREREQUISITES,
     take_home: tandem_content::MEDICATION_TAKE_HOME,
     settings: tandem_content::MEDICATION_SETTINGS,
+    side_effects: tandem_content::MEDICATION_SIDE_EFFECTS,
 };
 
 const SYNTHETIC_DRUGS: usize = 77;

@@ -8,6 +8,7 @@
 //! compares.
 
 use crate::ValidationErrors;
+use crate::medication::side_effects::{Checklist, SideEffects};
 use crate::medication::{Frequency, ScreenResult};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -482,44 +483,28 @@ impl Severity {
     }
 }
 
-/// The side-effect checklist: a plain general list of common complaints,
-/// the same for every medication class. It is not drawn from a source and
-/// says nothing about which drug causes what; anything else goes in the
-/// free text.
-pub const GENERAL_SIDE_EFFECTS: [(&str, &str); 12] = [
-    ("nausea", "Nausea"),
-    ("headache", "Headache"),
-    ("insomnia", "Insomnia"),
-    ("sedation", "Sedation"),
-    ("sexual-dysfunction", "Sexual dysfunction"),
-    ("weight-gain", "Weight gain"),
-    ("tremor", "Tremor"),
-    ("restlessness", "Restlessness"),
-    ("dizziness", "Dizziness"),
-    ("constipation", "Constipation"),
-    ("dry-mouth", "Dry mouth"),
-    ("sweating", "Sweating"),
-];
-
-/// The label of a checklist code.
-pub fn side_effect_label(code: &str) -> Option<&'static str> {
-    GENERAL_SIDE_EFFECTS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, l)| *l)
-}
-
-/// One side effect: a checklist item or free text, never both.
+/// One side effect: a checklist item (its stored code and the label it reads
+/// as) or free text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    Listed(&'static str),
+    Listed { code: String, label: String },
     Other(String),
 }
 
 impl Effect {
+    /// A stored code read back: its label from the checklist file, or the
+    /// code itself for a code the file does not know, so nothing recorded is
+    /// hidden.
+    pub fn listed(code: &str, side_effects: &SideEffects) -> Effect {
+        Effect::Listed {
+            code: code.to_string(),
+            label: side_effects.label(code).unwrap_or(code).to_string(),
+        }
+    }
+
     pub fn label(&self) -> &str {
         match self {
-            Effect::Listed(code) => side_effect_label(code).unwrap_or(code),
+            Effect::Listed { label, .. } => label,
             Effect::Other(text) => text,
         }
     }
@@ -534,7 +519,8 @@ pub struct SideEffectReport {
 
 /// The checklist as a form gives it: per checklist code the severity
 /// chosen (an empty severity means "not present"), and a free-text effect
-/// with its own severity.
+/// with its own severity. The codes accepted are those of the checklist of
+/// the order's class.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SideEffectInput {
     pub noted_on: String,
@@ -547,7 +533,11 @@ pub struct SideEffectInput {
 pub const OTHER_EFFECT_MAX: usize = 200;
 
 impl SideEffectInput {
-    pub fn validate(&self, today: Date) -> Result<SideEffectReport, ValidationErrors> {
+    pub fn validate(
+        &self,
+        today: Date,
+        checklist: &Checklist<'_>,
+    ) -> Result<SideEffectReport, ValidationErrors> {
         let mut e = ValidationErrors::default();
         let noted_on = match parse_day(self.noted_on.trim()) {
             None => {
@@ -566,12 +556,24 @@ impl SideEffectInput {
             if severity.is_empty() {
                 continue;
             }
-            let Some(&(c, _)) = GENERAL_SIDE_EFFECTS.iter().find(|(c, _)| c == code) else {
-                e.add("listed", format!("{code:?} is not on the checklist"));
+            let Some(item) = checklist.item(code) else {
+                e.add(
+                    "listed",
+                    format!(
+                        "{code:?} is not on the {} checklist",
+                        checklist.class.label()
+                    ),
+                );
                 continue;
             };
             match Severity::parse(severity) {
-                Some(s) => effects.push((Effect::Listed(c), s)),
+                Some(s) => effects.push((
+                    Effect::Listed {
+                        code: item.code.clone(),
+                        label: item.label.clone(),
+                    },
+                    s,
+                )),
                 None => e.add("listed", "choose mild, moderate or severe"),
             }
         }
@@ -914,13 +916,26 @@ mod tests {
 
     #[test]
     fn side_effects_need_one_effect_and_a_severity_for_free_text() {
+        use crate::medication::DrugClass;
+        use crate::medication::side_effects::{ChecklistItem, Provenance};
+        let item = |code: &str, label: &str| ChecklistItem {
+            code: code.into(),
+            label: label.into(),
+            provenance: Provenance::Unsourced,
+        };
+        let (nausea, tremor) = (item("nausea", "Nausea"), item("tremor", "Tremor"));
+        let checklist = Checklist {
+            class: DrugClass::Ssri,
+            items: vec![&nausea, &tremor],
+            labels: vec![],
+        };
         let today = date!(2026 - 11 - 22);
         let e = SideEffectInput {
             noted_on: "2026-11-22".into(),
             listed: vec![("nausea".into(), String::new())],
             ..Default::default()
         }
-        .validate(today)
+        .validate(today, &checklist)
         .unwrap_err();
         assert!(e.for_field("listed").is_some());
         let e = SideEffectInput {
@@ -928,9 +943,25 @@ mod tests {
             other: "vivid dreams".into(),
             ..Default::default()
         }
-        .validate(today)
+        .validate(today, &checklist)
         .unwrap_err();
         assert!(e.for_field("other_severity").is_some());
+        // A code off this checklist is refused by name, even with no severity
+        // problem elsewhere.
+        let e = SideEffectInput {
+            noted_on: "2026-11-22".into(),
+            listed: vec![
+                ("nausea".into(), "mild".into()),
+                ("akathisia".into(), "mild".into()),
+            ],
+            ..Default::default()
+        }
+        .validate(today, &checklist)
+        .unwrap_err();
+        assert_eq!(
+            e.for_field("listed"),
+            Some("\"akathisia\" is not on the SSRI checklist")
+        );
         let ok = SideEffectInput {
             noted_on: "2026-11-20".into(),
             listed: vec![
@@ -940,12 +971,18 @@ mod tests {
             other: "vivid dreams".into(),
             other_severity: "moderate".into(),
         }
-        .validate(today)
+        .validate(today, &checklist)
         .unwrap();
         assert_eq!(
             ok.effects,
             vec![
-                (Effect::Listed("nausea"), Severity::Mild),
+                (
+                    Effect::Listed {
+                        code: "nausea".into(),
+                        label: "Nausea".into()
+                    },
+                    Severity::Mild
+                ),
                 (Effect::Other("vivid dreams".into()), Severity::Moderate)
             ]
         );

@@ -39,6 +39,7 @@ fn safety() -> MedicationSafety {
         prerequisites: tandem_content::MEDICATION_PREREQUISITES,
         take_home: tandem_content::MEDICATION_TAKE_HOME,
         settings: tandem_content::MEDICATION_SETTINGS,
+        side_effects: tandem_content::MEDICATION_SIDE_EFFECTS,
     })
     .unwrap()
 }

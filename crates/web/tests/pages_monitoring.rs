@@ -303,6 +303,10 @@ async fn timeline_shows_doses_scores_effects_and_adherence(db: TestDb) {
     assert!(b.contains("PHQ-9 2026-10-01: 18"));
     assert!(b.contains("PHQ-9 2026-11-15: 9"));
     assert!(b.contains("tl-effect moderate"));
+    // The side effect reads as its checklist label, on the timeline and in
+    // the list of past reports.
+    assert!(b.contains("<title>2026-10-10: Nausea (feeling sick to your stomach) (sertraline)"));
+    assert!(b.contains("<td>Nausea (feeling sick to your stomach)</td>"));
     assert!(b.contains("Week ending 2026-11-20: 86% of doses taken"));
     assert!(b.contains("<strong>86%</strong>"));
     // The medications page links here.
@@ -436,8 +440,54 @@ async fn positive_screen_stops_naltrexone_on_the_form(db: TestDb) {
     );
 }
 
+/// An SSRI order's form lists the sertraline label's items under a line
+/// naming the label, and the general items apart; an item only the
+/// antipsychotic checklist has is not offered, and posting it anyway is
+/// refused beside the checklist with nothing stored.
+async fn the_checklist_is_the_one_of_the_orders_class(db: TestDb) {
+    let e = env(db).await;
+    let (p, cookie, csrf, order) = setup(&e).await;
+    let path = format!("/patients/{p}/monitoring");
+    let b = e.get(&path, &cookie).await.body;
+    assert!(b.contains(&format!("name=\"se_order\" value=\"{order}\"")));
+    assert!(b.contains("Common side effects named in the FDA label of sertraline."));
+    assert!(b.contains("name=\"fx_ejaculation-problems\""));
+    assert!(b.contains("Trouble ejaculating (delayed or none)"));
+    assert!(b.contains("name=\"fx_diarrhea\""));
+    assert!(b.contains("Other common complaints (a general list, not from a label):"));
+    assert!(b.contains("name=\"fx_headache\""));
+    assert!(!b.contains("fx_akathisia"));
+    assert!(!b.contains("akathisia"));
+    // The label items come before the general ones.
+    let label_item = b.find("name=\"fx_low-sex-drive\"").unwrap();
+    let general = b.find("a general list, not from a label").unwrap();
+    assert!(label_item < general);
+
+    let r = e
+        .post(
+            &format!("{path}/side-effects"),
+            &cookie,
+            format!("csrf={csrf}&se_order={order}&noted_on=2026-11-20&fx_nausea=mild&fx_akathisia=severe&other=&other_severity="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("id=\"e-listed\">&#34;akathisia&#34; is not on the SSRI checklist</p>"),
+        "{}",
+        r.body
+    );
+    // The form sent back is open and keeps what was chosen.
+    assert!(r.body.contains("id=\"effects-0\" open"));
+    assert!(r.body.contains("<option value=\"mild\" selected>"));
+    let page = e.get(&path, &cookie).await.body;
+    assert!(!page.contains("id=\"effect-table\""));
+    assert!(!page.contains("class=\"tl-effect "));
+}
+
 both_backends! {
     timeline => timeline_shows_doses_scores_effects_and_adherence;
     labs_and_422 => lab_out_of_range_is_badged_and_bad_input_is_422;
     screen_stops_naltrexone => positive_screen_stops_naltrexone_on_the_form;
+    class_checklist => the_checklist_is_the_one_of_the_orders_class;
 }

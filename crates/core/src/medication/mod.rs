@@ -2,7 +2,8 @@
 //! the checks a new order passes before it is signed — interactions with
 //! the patient's other medications, dose limits, duplicate therapy, the
 //! prerequisites of medications for opioid and alcohol use disorder, and the
-//! take-home ceilings of an opioid treatment program.
+//! take-home ceilings of an opioid treatment program — and the side-effect
+//! checklist of each class, from the classes' labels.
 //!
 //! The knowledge is content (`content/medications/*.toml`), every rule with
 //! its source; this module holds the shapes, the checks made when the files
@@ -21,6 +22,7 @@ pub mod order;
 pub mod prerequisite;
 pub mod prescription;
 pub mod settings;
+pub mod side_effects;
 pub mod take_home;
 
 pub use catalog::{Catalog, Drug, DrugClass, DrugIdx, Property, RxCui};
@@ -65,6 +67,7 @@ pub struct ContentTexts<'a> {
     pub prerequisites: &'a str,
     pub take_home: &'a str,
     pub settings: &'a str,
+    pub side_effects: &'a str,
 }
 
 /// Everything the checks need, read and cross-checked once (at start-up),
@@ -77,6 +80,7 @@ pub struct MedicationSafety {
     pub prerequisites: prerequisite::Prerequisites,
     pub take_home: take_home::TakeHomeRules,
     pub settings: settings::Settings,
+    pub side_effects: side_effects::SideEffects,
 }
 
 impl MedicationSafety {
@@ -90,6 +94,7 @@ impl MedicationSafety {
         let prerequisites = prerequisite::Prerequisites::parse(texts.prerequisites, &catalog)?;
         let take_home = take_home::TakeHomeRules::parse(texts.take_home, &catalog)?;
         let settings = settings::Settings::parse(texts.settings)?;
+        let side_effects = side_effects::SideEffects::parse(texts.side_effects, &catalog)?;
         for id in &settings.enable_unverified_rules {
             match interactions.rule(id) {
                 Some(r) if !r.verified => {}
@@ -116,6 +121,7 @@ impl MedicationSafety {
             prerequisites,
             take_home,
             settings,
+            side_effects,
         })
     }
 }

@@ -17,6 +17,7 @@ pub const TEXTS: ContentTexts<'static> = ContentTexts {
     prerequisites: tandem_content::MEDICATION_PREREQUISITES,
     take_home: tandem_content::MEDICATION_TAKE_HOME,
     settings: tandem_content::MEDICATION_SETTINGS,
+    side_effects: tandem_content::MEDICATION_SIDE_EFFECTS,
 };
 
 pub fn safety() -> &'static MedicationSafety {

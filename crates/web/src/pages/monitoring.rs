@@ -20,9 +20,10 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use tandem_app::{AppError, MonitoringView, fmt_qty, opioid_positive};
 use tandem_core::ids::{MedicationOrderId, PatientId};
+use tandem_core::medication::side_effects::Checklist;
 use tandem_core::monitoring::{
-    AdherenceInput, Analyte, GENERAL_SIDE_EFFECTS, LabInput, ScreenInput, ScreenOutcome, Severity,
-    SideEffectInput, Substance,
+    AdherenceInput, Analyte, LabInput, ScreenInput, ScreenOutcome, Severity, SideEffectInput,
+    Substance,
 };
 
 type PageResult = Result<Response, PageError>;
@@ -87,8 +88,65 @@ pub struct Opt {
 /// A row of the screen or side-effect checklist, with its posted choice.
 pub struct Row {
     pub name: String,
-    pub label: &'static str,
+    pub label: String,
     pub choices: Vec<Opt>,
+}
+
+/// A label a checklist was read from, as a link.
+pub struct SourceLink {
+    pub name: String,
+    pub url: String,
+}
+
+/// The side-effect form of one order: the checklist of its class (label
+/// items, then the general items apart), with the posted values and errors
+/// when this is the form that was sent back.
+pub struct EffectForm {
+    /// Numbers the form's element ids.
+    pub n: usize,
+    pub order: String,
+    pub drug: String,
+    pub open: bool,
+    pub label_items: Vec<Row>,
+    pub general_items: Vec<Row>,
+    /// Where the list comes from, in a sentence.
+    pub source_line: String,
+    pub sources: Vec<SourceLink>,
+    pub noted_on: String,
+    pub other: String,
+    pub other_severities: Vec<Opt>,
+    pub errors: BTreeMap<&'static str, String>,
+}
+
+impl EffectForm {
+    fn err(&self, k: &str) -> Option<&str> {
+        self.errors.get(k).map(String::as_str)
+    }
+}
+
+/// "sertraline", "sertraline and venlafaxine", "a, b and c".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn source_line(c: &Checklist<'_>) -> String {
+    let names: Vec<&str> = c.labels.iter().map(|l| l.name.as_str()).collect();
+    if names.is_empty() {
+        format!(
+            "No FDA label for this kind of medicine ({}) is on file: the list below is a general one, not from a label.",
+            c.class.label()
+        )
+    } else {
+        let s = if names.len() == 1 { "" } else { "s" };
+        format!(
+            "Common side effects named in the FDA label{s} of {}.",
+            and_list(&names)
+        )
+    }
 }
 
 #[derive(Template)]
@@ -109,12 +167,12 @@ struct Page {
     scores: Vec<ScoreLine>,
     doses: Vec<DoseLine>,
     analytes: Vec<Opt>,
-    orders_se: Vec<Opt>,
+    effect_forms: Vec<EffectForm>,
+    /// A side-effect post naming no order of this patient.
+    effect_order_error: Option<String>,
     orders_ad: Vec<Opt>,
     reporters: Vec<Opt>,
-    other_severities: Vec<Opt>,
     substances: Vec<Row>,
-    checklist: Vec<Row>,
     /// The form the errors belong to.
     form: &'static str,
     v: BTreeMap<String, String>,
@@ -233,7 +291,9 @@ fn timeline_of(m: &MonitoringView, today: time::Date) -> Timeline {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
+    app: &tandem_app::App,
     auth: &SignedIn,
     m: &MonitoringView,
     today: time::Date,
@@ -282,6 +342,69 @@ fn build(
             });
         }
     }
+    // The form sent back with problems, if a side-effect form was.
+    let sent = (form == "side-effects").then(|| get("se_order"));
+    let mut effect_forms = Vec::new();
+    for (n, o) in m.orders.iter().enumerate() {
+        let order = o.id.to_string();
+        let this = sent.as_deref() == Some(order.as_str());
+        // Only the form sent back keeps what was typed.
+        let value = |k: &str| {
+            if this { get(k) } else { String::new() }
+        };
+        let c = app.side_effect_checklist(o.drug);
+        let row = |code: &str, label: &str| {
+            let name = format!("fx_{code}");
+            Row {
+                choices: opts(&severity_choices, &value(&name)),
+                name,
+                label: label.to_string(),
+            }
+        };
+        effect_forms.push(EffectForm {
+            n,
+            drug: format!("{} (from {})", o.drug_name, o.start_on),
+            open: this || m.orders.len() == 1,
+            label_items: c
+                .items
+                .iter()
+                .filter(|i| i.from_label())
+                .map(|i| row(&i.code, &i.label))
+                .collect(),
+            general_items: c
+                .items
+                .iter()
+                .filter(|i| !i.from_label())
+                .map(|i| row(&i.code, &i.label))
+                .collect(),
+            source_line: source_line(&c),
+            sources: c
+                .labels
+                .iter()
+                .map(|l| SourceLink {
+                    name: l.name.clone(),
+                    url: l.url.clone(),
+                })
+                .collect(),
+            noted_on: if this {
+                get("noted_on")
+            } else {
+                today.to_string()
+            },
+            other: value("other"),
+            other_severities: opts(&severity_choices, &value("other_severity")),
+            errors: if this {
+                errors.clone()
+            } else {
+                BTreeMap::new()
+            },
+            order,
+        });
+    }
+    let effect_order_error = match &sent {
+        Some(o) if !m.orders.iter().any(|x| &x.id.to_string() == o) => errors.get("order").cloned(),
+        _ => None,
+    };
     Page {
         nav: Some(Nav::new(auth, "")),
         pid: m.patient.id.to_string(),
@@ -350,13 +473,13 @@ fn build(
             .collect(),
         doses,
         analytes: opts(&analytes, &get("analyte")),
-        orders_se: order_opts(&get("se_order")),
+        effect_forms,
+        effect_order_error,
         orders_ad: order_opts(&get("ad_order")),
         reporters: opts(
             &[("patient", "Patient"), ("clinician", "Clinician")],
             &get("reporter"),
         ),
-        other_severities: opts(&severity_choices, &get("other_severity")),
         substances: Substance::ALL
             .iter()
             .map(|x| {
@@ -365,19 +488,7 @@ fn build(
                 Row {
                     choices: opts(&outcome_choices, chosen),
                     name,
-                    label: x.label(),
-                }
-            })
-            .collect(),
-        checklist: GENERAL_SIDE_EFFECTS
-            .iter()
-            .map(|(code, label)| {
-                let name = format!("fx_{code}");
-                let chosen = v.get(&name).map_or("", String::as_str);
-                Row {
-                    choices: opts(&severity_choices, chosen),
-                    name,
-                    label,
+                    label: x.label().to_string(),
                 }
             })
             .collect(),
@@ -425,6 +536,7 @@ pub async fn page(
     html(
         StatusCode::OK,
         &build(
+            &s.app,
             &auth,
             &m,
             today,
@@ -477,7 +589,16 @@ async fn settle<T>(
             let errors = e.0.into_iter().map(|x| (x.field, x.message)).collect();
             html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &build(auth, &m, s.app.clock().today(), None, form, v, errors),
+                &build(
+                    &s.app,
+                    auth,
+                    &m,
+                    s.app.clock().today(),
+                    None,
+                    form,
+                    v,
+                    errors,
+                ),
             )
         }
         Err(e) => Err(e.into()),
