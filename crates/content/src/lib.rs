@@ -44,6 +44,13 @@ pub static MEDICATION_SIDE_EFFECTS: &str =
 /// The verified RxNorm ingredient list the catalog's codes are checked
 /// against (`content/medications/rxnorm-verified.csv`).
 pub static RXNORM_VERIFIED: &str = include_str!("../../../content/medications/rxnorm-verified.csv");
+
+/// Ingredient codes verified after the list above was copied, in the same
+/// columns, each with at least two public sources
+/// (`content/medications/rxnorm-added.csv`). The catalog's codes are checked
+/// against the union of both files.
+pub static RXNORM_ADDED: &str = include_str!("../../../content/medications/rxnorm-added.csv");
+
 /// ASAM dimension names and the level-of-care suggestion rules
 /// (`content/intake/asam.toml`).
 pub static ASAM: &str = include_str!("../../../content/intake/asam.toml");

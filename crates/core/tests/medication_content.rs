@@ -1,5 +1,6 @@
 //! The shipped medication content: it loads, every code is in the verified
-//! RxNorm list, and every rule names a source.
+//! RxNorm list or the list of codes added since (two sources a row), and
+//! every rule names a source.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod medication_common;
@@ -11,14 +12,17 @@ use tandem_core::medication::MedicationSafety;
 #[test]
 fn the_shipped_content_loads() {
     let s = safety();
-    assert_eq!(s.catalog.len(), 83);
+    assert_eq!(s.catalog.len(), 93);
     assert!(s.interactions.rules().len() >= 30);
 }
 
-/// (rxcui → name) from the verified list, read with a CSV reader so the one
-/// quoted field is read as the list means it.
-fn verified_list() -> HashMap<u32, String> {
-    let mut r = csv::Reader::from_reader(tandem_content::RXNORM_VERIFIED.as_bytes());
+/// One row of a list: (rxcui, name, sources, confidence).
+type Row = (u32, String, String, String);
+
+/// The rows of one list, read with a CSV reader so the one quoted field is
+/// read as the list means it. Both files have the same columns.
+fn rows(text: &str) -> Vec<Row> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
     let headers = r.headers().unwrap().clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
@@ -27,15 +31,74 @@ fn verified_list() -> HashMap<u32, String> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            (rec[1].parse::<u32>().unwrap(), rec[0].to_string())
+            (
+                rec[1].parse::<u32>().unwrap(),
+                rec[0].to_string(),
+                rec[3].to_string(),
+                rec[4].to_string(),
+            )
         })
         .collect()
 }
 
+/// (rxcui → name) from the union of the verified list and the added list.
+fn verified_list() -> HashMap<u32, String> {
+    rows(tandem_content::RXNORM_VERIFIED)
+        .into_iter()
+        .chain(rows(tandem_content::RXNORM_ADDED))
+        .map(|(code, name, _, _)| (code, name))
+        .collect()
+}
+
+/// The sources of a row: `repo:path@commit` entries separated by ` ; `.
+fn sources(field: &str) -> Vec<&str> {
+    field.split(" ; ").map(str::trim).collect()
+}
+
 #[test]
-fn every_catalog_code_is_in_the_verified_rxnorm_list() {
+fn every_added_code_names_two_sources_and_no_code_or_name_is_in_both_lists() {
+    let verified = rows(tandem_content::RXNORM_VERIFIED);
+    let added = rows(tandem_content::RXNORM_ADDED);
+    assert_eq!(added.len(), 10);
+    for (code, name, src, confidence) in &added {
+        let s = sources(src);
+        assert!(s.len() >= 2, "{name} ({code}) names {} source(s)", s.len());
+        for one in &s {
+            // Each source is a repository file at a commit.
+            let (repo_path, commit) = one
+                .rsplit_once('@')
+                .unwrap_or_else(|| panic!("{name}: {one}"));
+            assert!(
+                repo_path.contains('/') && repo_path.contains(':'),
+                "{name}: {one}"
+            );
+            let commit = commit.split_whitespace().next().unwrap();
+            assert!(
+                commit.len() >= 7 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{name}: {one}"
+            );
+        }
+        // Two sources from one repository are not independent.
+        let repos: std::collections::HashSet<_> =
+            s.iter().map(|x| x.split(':').next().unwrap()).collect();
+        assert!(repos.len() >= 2, "{name}: {src}");
+        assert!(
+            confidence.starts_with("verified-") && confidence != "verified-1-source",
+            "{name}: {confidence}"
+        );
+    }
+    let mut codes = std::collections::HashSet::new();
+    let mut names = std::collections::HashSet::new();
+    for (code, name, _, _) in verified.iter().chain(&added) {
+        assert!(codes.insert(*code), "RxCUI {code} is listed twice");
+        assert!(names.insert(name.to_lowercase()), "{name} is listed twice");
+    }
+}
+
+#[test]
+fn every_catalog_code_is_in_the_verified_or_added_rxnorm_list() {
     let list = verified_list();
-    assert_eq!(list.len(), 86);
+    assert_eq!(list.len(), 86 + 10);
     let mut seen = 0;
     for (_, d) in safety().catalog.drugs() {
         let listed = list
@@ -52,6 +115,14 @@ fn every_catalog_code_is_in_the_verified_rxnorm_list() {
             "{}: source names its row",
             d.id
         );
+        // A code from the added list says so, and its sources are the row's.
+        if let Some((_, _, src, _)) = rows(tandem_content::RXNORM_ADDED)
+            .into_iter()
+            .find(|(code, _, _, _)| *code == d.rxcui.get())
+        {
+            assert!(d.rxcui_source.contains("rxnorm-added.csv"), "{}", d.id);
+            assert!(d.rxcui_source.ends_with(src.as_str()), "{}", d.id);
+        }
         seen += 1;
         for a in &d.aliases {
             let listed = list.get(&a.rxcui.get()).unwrap_or_else(|| {
@@ -108,10 +179,10 @@ fn a_bad_file_is_refused_naming_the_file_and_row() {
     assert_eq!(e.row, "clozapine_fluvoxamine");
     assert!(e.problem.contains("clozapin"), "{e}");
 
-    // A class no catalog drug has makes a rule that can never fire.
+    // A side that matches no catalog drug makes a rule that can never fire.
     let bad = TEXTS.interactions.replace(
         "b = { classes = [\"thiazide\"] }",
-        "b = { classes = [\"triptan\"] }",
+        "b = { classes = [\"thiazide\"], except = [\"hydrochlorothiazide\"] }",
     );
     t.interactions = &bad;
     let e = MedicationSafety::parse(&t).unwrap_err();

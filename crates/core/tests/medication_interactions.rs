@@ -449,8 +449,8 @@ mod properties {
         /// order of the medication list.
         #[test]
         fn findings_are_well_formed_and_independent_of_list_order(
-            o in 0usize..83,
-            meds in proptest::collection::vec((0usize..83, status()), 10),
+            o in 0usize..93,
+            meds in proptest::collection::vec((0usize..93, status()), 10),
         ) {
             let s = safety();
             let drugs: Vec<_> = s.catalog.drugs().map(|(_, d)| (d.rxcui, d.name.clone())).collect();
@@ -480,4 +480,127 @@ mod properties {
             prop_assert_eq!(key(&r), key(&r2));
         }
     }
+}
+
+/// The rules the codes in rxnorm-added.csv allow: each fires for its pair in
+/// both orders of entry with its severity, and an unrelated pair stays
+/// silent.
+#[test]
+fn rules_for_the_added_codes_fire_both_ways_with_their_severity() {
+    let cases = [
+        // #5: MAOI with meperidine or dextromethorphan, contraindicated.
+        (
+            "phenelzine",
+            "meperidine",
+            "maoi_serotonergic_opioid",
+            Severity::Contraindicated,
+        ),
+        (
+            "tranylcypromine",
+            "dextromethorphan",
+            "maoi_serotonergic_opioid",
+            Severity::Contraindicated,
+        ),
+        (
+            "selegiline",
+            "meperidine",
+            "maoi_serotonergic_opioid",
+            Severity::Contraindicated,
+        ),
+        // #11: methadone with the inducers phenytoin and efavirenz, high.
+        (
+            "methadone",
+            "phenytoin",
+            "methadone_cyp3a4_inducer",
+            Severity::High,
+        ),
+        (
+            "methadone",
+            "efavirenz",
+            "methadone_cyp3a4_inducer",
+            Severity::High,
+        ),
+        // #32: SSRI with a triptan, moderate.
+        (
+            "sertraline",
+            "sumatriptan",
+            "ssri_serotonergic",
+            Severity::Moderate,
+        ),
+        (
+            "escitalopram",
+            "zolmitriptan",
+            "ssri_serotonergic",
+            Severity::Moderate,
+        ),
+        (
+            "fluoxetine",
+            "naratriptan",
+            "ssri_serotonergic",
+            Severity::Moderate,
+        ),
+        (
+            "paroxetine",
+            "eletriptan",
+            "ssri_serotonergic",
+            Severity::Moderate,
+        ),
+        // #33: SSRI or SNRI with warfarin or aspirin, high.
+        ("sertraline", "warfarin", "ssri_snri_nsaid", Severity::High),
+        ("citalopram", "aspirin", "ssri_snri_nsaid", Severity::High),
+        ("venlafaxine", "warfarin", "ssri_snri_nsaid", Severity::High),
+        ("duloxetine", "aspirin", "ssri_snri_nsaid", Severity::High),
+    ];
+    for (x, y, rule, severity) in cases {
+        for (first, second) in [(x, y), (y, x)] {
+            let r = check(
+                safety(),
+                &order(first, 10.0),
+                &patient(vec![active(second)]),
+            );
+            let f = r
+                .all()
+                .find(|f| f.rule_id == rule)
+                .unwrap_or_else(|| panic!("{rule} did not fire for {first} then {second}"));
+            assert_eq!(f.severity, severity, "{first} then {second}");
+            assert!(f.verified, "{rule}");
+            assert_eq!(f.drugs, vec![first, second]);
+            assert_eq!(
+                r.contraindications.iter().any(|c| c.rule_id == rule),
+                severity == Severity::Contraindicated,
+                "{first} then {second}"
+            );
+        }
+    }
+    // Unrelated pairs stay silent.
+    for (x, y) in [
+        ("sumatriptan", "warfarin"),
+        ("phenytoin", "sertraline"),
+        ("efavirenz", "buprenorphine"),
+        ("aspirin", "lithium"),
+        ("dextromethorphan", "sertraline"),
+        ("eletriptan", "venlafaxine"),
+        ("warfarin", "mirtazapine"),
+    ] {
+        for (first, second) in [(x, y), (y, x)] {
+            let r = check(
+                safety(),
+                &order(first, 10.0),
+                &patient(vec![active(second)]),
+            );
+            assert!(
+                interaction_ids(&r).is_empty(),
+                "{first} then {second}: {:?}",
+                interaction_ids(&r)
+            );
+        }
+    }
+    // The clozapine rule (#26, strong CYP3A4 inducers) does not take in the
+    // inducers #11 names only for methadone.
+    let r = check(
+        safety(),
+        &order("clozapine", 100.0),
+        &patient(vec![active("phenytoin")]),
+    );
+    assert!(!interaction_ids(&r).contains("clozapine_cyp3a4_inducer"));
 }

@@ -84,6 +84,10 @@ pub enum DrugClass {
     Antibiotic,
     Triptan,
     Anticoagulant,
+    Antiplatelet,
+    Anticonvulsant,
+    Antiretroviral,
+    Antitussive,
     Antiemetic,
     H2Antagonist,
     ProtonPumpInhibitor,
@@ -93,7 +97,7 @@ pub enum DrugClass {
 
 impl DrugClass {
     /// Every class.
-    pub const ALL: [DrugClass; 32] = [
+    pub const ALL: [DrugClass; 36] = [
         DrugClass::Ssri,
         DrugClass::Snri,
         DrugClass::Tca,
@@ -121,6 +125,10 @@ impl DrugClass {
         DrugClass::Antibiotic,
         DrugClass::Triptan,
         DrugClass::Anticoagulant,
+        DrugClass::Antiplatelet,
+        DrugClass::Anticonvulsant,
+        DrugClass::Antiretroviral,
+        DrugClass::Antitussive,
         DrugClass::Antiemetic,
         DrugClass::H2Antagonist,
         DrugClass::ProtonPumpInhibitor,
@@ -159,6 +167,10 @@ impl DrugClass {
             DrugClass::Antibiotic => "antibiotic",
             DrugClass::Triptan => "triptan",
             DrugClass::Anticoagulant => "anticoagulant",
+            DrugClass::Antiplatelet => "antiplatelet",
+            DrugClass::Anticonvulsant => "anticonvulsant",
+            DrugClass::Antiretroviral => "antiretroviral",
+            DrugClass::Antitussive => "antitussive",
             DrugClass::Antiemetic => "antiemetic",
             DrugClass::H2Antagonist => "h2_antagonist",
             DrugClass::ProtonPumpInhibitor => "proton_pump_inhibitor",
@@ -197,6 +209,10 @@ impl DrugClass {
             DrugClass::Antibiotic => "antibiotic",
             DrugClass::Triptan => "triptan",
             DrugClass::Anticoagulant => "anticoagulant",
+            DrugClass::Antiplatelet => "antiplatelet",
+            DrugClass::Anticonvulsant => "anticonvulsant",
+            DrugClass::Antiretroviral => "antiretroviral",
+            DrugClass::Antitussive => "antitussive",
             DrugClass::Antiemetic => "antiemetic",
             DrugClass::H2Antagonist => "H2 antagonist",
             DrugClass::ProtonPumpInhibitor => "proton pump inhibitor",
