@@ -518,6 +518,25 @@ describe('web UI', { concurrency: false }, () => {
     await shot('medication-timeline.png');
   });
 
+  step('side effects of sertraline come from its label and land on the timeline', async () => {
+    const box = page.locator('details.effect-form', { hasText: /Record side effects of sertraline/i });
+    await box.locator('summary').click();
+    const form = box.locator('form');
+    assert.match(await form.locator('.checklist-source').innerText(), /FDA label of sertraline/i);
+    const list = await form.locator('fieldset.checklist').innerText();
+    assert.match(list, /Nausea/, 'an item of the sertraline label');
+    assert.doesNotMatch(list, /akathisia/i, 'an antipsychotic item is not offered');
+    await form.locator('label.panel-row', { hasText: /^Nausea/ }).locator('select').selectOption('moderate');
+    const res = await submitWith(form.getByRole('button', { name: 'Record side effects' }));
+    assert.equal(res.status(), 200);
+    const row = page.locator('#effect-table tbody tr', { hasText: /Nausea/ });
+    assert.match(await row.innerText(), /sertraline/i);
+    assert.match(await row.innerText(), /Moderate/);
+    assert.match(await page.locator('#timeline svg.timeline').innerHTML(), /Nausea/);
+    await page.locator('#effects-h').scrollIntoViewIfNeeded();
+    await shot('side-effects.png');
+  });
+
   step('signing out returns to the login page and ends the session', async () => {
     await submitWith(page.getByRole('button', { name: 'Sign out' }));
     assert.equal(pathOf(page), '/login');

@@ -5,200 +5,15 @@
 //! stopping naltrexone on the prescribing form.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use std::sync::Arc;
-use tandem_app::{Actor, App, Caller, NewAccount, Operator, Settings, Source, Submission};
-use tandem_core::audit::Channel;
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
+mod support;
+use support::*;
+
+use axum::http::StatusCode;
+use tandem_app::{Source, Submission};
 use tandem_core::ids::PatientId;
-use tandem_core::patient::DemographicsInput;
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
-use tandem_web::{WebConfig, router};
-use time::macros::{date, datetime};
-use tower::ServiceExt;
-
-const PASSWORD: &str = "Correct-Horse-Battery-9";
-const FORM: &str = "application/x-www-form-urlencoded";
-
-struct Env {
-    app: App,
-    router: Router,
-    _clock: Arc<FixedClock>,
-    _db: TestDb,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    }
-}
-
-async fn env(db: TestDb) -> Env {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
-    let app = App::with_store(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(SeededEntropy::new(29)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    let router = router(
-        app.clone(),
-        WebConfig {
-            secure_cookies: false,
-            version: "test".into(),
-        },
-    );
-    Env {
-        app,
-        router,
-        _clock: clock,
-        _db: db,
-    }
-}
-
-impl Env {
-    async fn user(&self, username: &str, role: Role) -> Caller {
-        let u = self
-            .app
-            .add_user_as_operator(
-                &Operator {
-                    name: "test".into(),
-                },
-                NewAccount {
-                    username: username.into(),
-                    display_name: Some(format!("{username} name")),
-                    role,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-            },
-            channel: Channel::Web,
-        }
-    }
-
-    async fn patient(&self, by: &Caller, family: &str, given: &str, team: &[&Caller]) -> PatientId {
-        let d = DemographicsInput {
-            family_name: family.into(),
-            given_names: given.into(),
-            birth_date: "1990-03-14".into(),
-            sex_at_birth: "female".into(),
-            ..Default::default()
-        }
-        .validate(date!(2026 - 11 - 22))
-        .unwrap();
-        let p = self.app.register_patient(by, d).await.unwrap();
-        for m in team {
-            self.app
-                .add_care_team_member(by, p.id, m.actor.user_id, None)
-                .await
-                .unwrap();
-        }
-        p.id
-    }
-
-    async fn send(&self, method: Method, path: &str, cookie: &str, body: Option<String>) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "tandem.test");
-        if !cookie.is_empty() {
-            req = req.header(header::COOKIE, cookie);
-        }
-        let body = match body {
-            Some(b) => {
-                req = req.header(header::CONTENT_TYPE, FORM);
-                Body::from(b)
-            }
-            None => Body::empty(),
-        };
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Resp {
-        self.send(Method::GET, path, cookie, None).await
-    }
-
-    async fn post(&self, path: &str, cookie: &str, form: String) -> Resp {
-        self.send(Method::POST, path, cookie, Some(form)).await
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let r = self
-            .post(
-                "/login",
-                "",
-                format!("username={username}&password={PASSWORD}"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        r.header("set-cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-
-    /// The session's form token, read from any page with a form.
-    async fn csrf(&self, cookie: &str) -> String {
-        let r = self.get("/patients", cookie).await;
-        csrf_of(&r.body)
-    }
-}
-
-fn csrf_of(body: &str) -> String {
-    let i = body.find("name=\"csrf\" value=\"").expect("a form token") + 19;
-    body[i..].split('"').next().unwrap().to_string()
-}
-
-/// Form encoding of a value (spaces and punctuation escaped).
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use time::macros::datetime;
 
 /// A prescriber with a patient on sertraline titrated 50 → 100 mg and two
 /// PHQ-9 answers; signed in.
@@ -265,7 +80,7 @@ async fn setup(e: &Env) -> (PatientId, String, String, String) {
 }
 
 async fn timeline_shows_doses_scores_effects_and_adherence(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 29).await;
     let (p, cookie, csrf, order) = setup(&e).await;
     let path = format!("/patients/{p}/monitoring");
 
@@ -315,7 +130,7 @@ async fn timeline_shows_doses_scores_effects_and_adherence(db: TestDb) {
 }
 
 async fn lab_out_of_range_is_badged_and_bad_input_is_422(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 29).await;
     let (p, cookie, csrf, order) = setup(&e).await;
     let path = format!("/patients/{p}/monitoring");
     let r = e
@@ -406,7 +221,7 @@ async fn lab_out_of_range_is_badged_and_bad_input_is_422(db: TestDb) {
 }
 
 async fn positive_screen_stops_naltrexone_on_the_form(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 29).await;
     let (p, cookie, csrf, _) = setup(&e).await;
     let r = e
         .post(
@@ -445,7 +260,7 @@ async fn positive_screen_stops_naltrexone_on_the_form(db: TestDb) {
 /// antipsychotic checklist has is not offered, and posting it anyway is
 /// refused beside the checklist with nothing stored.
 async fn the_checklist_is_the_one_of_the_orders_class(db: TestDb) {
-    let e = env(db).await;
+    let e = env(db, 29).await;
     let (p, cookie, csrf, order) = setup(&e).await;
     let path = format!("/patients/{p}/monitoring");
     let b = e.get(&path, &cookie).await.body;

@@ -4,6 +4,7 @@
 //! screens, and the forms that record each. A form with a problem comes
 //! back (422) with the message beside the field and the input kept.
 
+use super::choices::{self, Opt};
 use super::measures::parse_pid;
 use super::patients::html;
 use super::{Nav, when};
@@ -76,13 +77,6 @@ pub struct DoseLine {
     pub drug: String,
     pub on: String,
     pub dose: String,
-}
-
-/// One choice of a `<select>`.
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 /// A row of the screen or side-effect checklist, with its posted choice.
@@ -193,14 +187,7 @@ impl Page {
 }
 
 fn opts(items: &[(&str, &str)], chosen: &str) -> Vec<Opt> {
-    items
-        .iter()
-        .map(|(v, l)| Opt {
-            value: (*v).to_string(),
-            label: (*l).to_string(),
-            selected: *v == chosen,
-        })
-        .collect()
+    choices::opts(items.iter().copied(), chosen)
 }
 
 fn severity_tone(s: Severity) -> &'static str {
