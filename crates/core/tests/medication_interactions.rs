@@ -507,6 +507,20 @@ fn rules_for_the_added_codes_fire_both_ways_with_their_severity() {
             "maoi_serotonergic_opioid",
             Severity::Contraindicated,
         ),
+        // Sumatriptan's labelling: with an MAOI, contraindicated.
+        (
+            "phenelzine",
+            "sumatriptan",
+            "maoi_sumatriptan",
+            Severity::Contraindicated,
+        ),
+        // #23: lamotrigine with the inducer phenytoin, moderate.
+        (
+            "lamotrigine",
+            "phenytoin",
+            "lamotrigine_carbamazepine",
+            Severity::Moderate,
+        ),
         // #11: methadone with the inducers phenytoin and efavirenz, high.
         (
             "methadone",
@@ -595,12 +609,25 @@ fn rules_for_the_added_codes_fire_both_ways_with_their_severity() {
             );
         }
     }
-    // The clozapine rule (#26, strong CYP3A4 inducers) does not take in the
-    // inducers #11 names only for methadone.
+    // The clozapine rule (#26, strong CYP3A4 inducers) takes in phenytoin,
+    // which #26 names, in either order of entry; not efavirenz, which only
+    // #11 names (for methadone).
+    for (first, second) in [("clozapine", "phenytoin"), ("phenytoin", "clozapine")] {
+        let r = check(
+            safety(),
+            &order(second, 100.0),
+            &patient(vec![active(first)]),
+        );
+        assert!(
+            interaction_ids(&r).contains("clozapine_cyp3a4_inducer"),
+            "{first} then {second}: {:?}",
+            interaction_ids(&r)
+        );
+    }
     let r = check(
         safety(),
         &order("clozapine", 100.0),
-        &patient(vec![active("phenytoin")]),
+        &patient(vec![active("efavirenz")]),
     );
     assert!(!interaction_ids(&r).contains("clozapine_cyp3a4_inducer"));
 }
