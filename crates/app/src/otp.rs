@@ -10,7 +10,7 @@
 //!
 //! The flag is decided by the log alone: after the clinic's number of
 //! consecutive missed methadone doses (`methadone_missed_doses_review` in
-//! the medication settings, shipped unverified) it asks for a dose
+//! the medication settings, 3 from the national methadone guideline) it asks for a dose
 //! reassessment and reaches the care team's notifications; a dose given
 //! after the missed days clears it.
 

@@ -1,5 +1,5 @@
 //! The dosing page on both backends: it renders days in treatment, the
-//! ceiling with its citation, the calendar and the unverified missed-doses
+//! ceiling with its citation, the calendar and the sourced missed-doses
 //! setting; a dose above the order comes back 422 with the message at the
 //! field and the input kept, nothing stored; a dose, the criteria and a
 //! take-home schedule are recorded through the forms; a therapist sees no
@@ -56,7 +56,7 @@ async fn order(
 }
 
 /// The page shows the day in treatment, the ceiling with its citation and
-/// the unverified setting; the dose form is prefilled with the order's
+/// the missed-doses setting with its source; the dose form is prefilled with the order's
 /// dose; a dose above the order comes back 422 with the message and the
 /// input kept, and nothing is stored; a dose within it lands in the
 /// calendar.
@@ -76,7 +76,11 @@ async fn page_and_dose_form(db: TestDb) {
     assert!(page.body.contains("day 15"), "days in treatment");
     assert!(page.body.contains("At most 14 take-home days"));
     assert!(page.body.contains("42 CFR 8.12(i)(3)"));
-    assert!(page.body.contains("Unverified clinic setting"));
+    assert!(
+        !page.body.contains("Unverified clinic setting"),
+        "the missed-doses threshold has a source"
+    );
+    assert!(page.body.contains("National clinical guidelines"));
     assert!(page.body.contains(&format!(
         "id=\"amount-{o}\" name=\"amount\" inputmode=\"decimal\" value=\"60\""
     )));
