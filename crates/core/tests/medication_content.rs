@@ -166,23 +166,30 @@ fn every_rule_names_a_reference_row_and_a_source() {
     }
 }
 
-/// Every setting ships unverified except the missed-doses threshold, which
-/// the national methadone guideline gives (3 consecutive days) and whose
-/// note names it.
+/// A setting ships verified only with the value its cited source gives
+/// (the missed-doses threshold from the national methadone guideline, the
+/// QTc thresholds from the methadone QTc consensus); every other ships
+/// unverified.
 #[test]
 fn unconfirmed_settings_ship_unverified() {
     let s = safety();
+    let sourced = [
+        ("methadone_missed_doses_review", 3, "section 3.5"),
+        ("qtc_discuss_ms", 450, "Ann Intern Med 2009"),
+        ("qtc_change_treatment_ms", 500, "Ann Intern Med 2009"),
+    ];
     for x in &s.settings.settings {
-        if x.id == "methadone_missed_doses_review" {
-            assert!(x.verified);
-            assert_eq!(x.value, 3);
-            assert!(
-                x.note.contains("section 3.5") && x.note.contains("https://"),
-                "{}",
-                x.note
-            );
-        } else {
-            assert!(!x.verified, "{}", x.id);
+        match sourced.iter().find(|(id, _, _)| *id == x.id) {
+            Some((_, value, cite)) => {
+                assert!(x.verified, "{}", x.id);
+                assert_eq!(x.value, *value, "{}", x.id);
+                assert!(
+                    x.note.contains(cite) && x.note.contains("https://"),
+                    "{}",
+                    x.note
+                );
+            }
+            None => assert!(!x.verified, "{}", x.id),
         }
     }
     assert!(s.settings.enable_unverified_rules.is_empty());

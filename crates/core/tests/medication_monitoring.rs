@@ -19,7 +19,7 @@ fn monitoring(r: &CheckResult) -> Vec<(String, Severity, bool)> {
 }
 
 #[test]
-fn qtc_thresholds_are_unverified_settings_and_say_so() {
+fn qtc_thresholds_follow_the_methadone_qtc_consensus() {
     let at = |qtc| {
         let mut p = patient(vec![]);
         p.latest_qtc_ms = Some(qtc);
@@ -28,15 +28,15 @@ fn qtc_thresholds_are_unverified_settings_and_say_so() {
     assert!(at(450).is_empty());
     assert_eq!(
         at(451),
-        vec![("qtc_discuss".into(), Severity::Moderate, false)]
+        vec![("qtc_discuss".into(), Severity::Moderate, true)]
     );
     assert_eq!(
         at(500),
-        vec![("qtc_discuss".into(), Severity::Moderate, false)]
+        vec![("qtc_discuss".into(), Severity::Moderate, true)]
     );
     assert_eq!(
         at(501),
-        vec![("qtc_change_treatment".into(), Severity::High, false)]
+        vec![("qtc_change_treatment".into(), Severity::High, true)]
     );
     // Not a QT-prolonging drug.
     let mut p = patient(vec![]);

@@ -87,9 +87,11 @@ fn a_request_above_the_ceiling_stops_and_missing_criteria_warn() {
     assert!(s.take_home.assess(&s.catalog, &req).is_empty());
 }
 
+/// Two missed days in a row: no review; three: review, on the guideline's
+/// verified threshold.
 #[test]
-fn missed_doses_review_is_an_unverified_setting() {
+fn missed_doses_review_starts_at_three_in_a_row() {
     let s = &safety().settings;
-    assert_eq!(missed_doses_review(s, 2), (false, false));
-    assert_eq!(missed_doses_review(s, 3), (true, false));
+    assert_eq!(missed_doses_review(s, 2), (false, true));
+    assert_eq!(missed_doses_review(s, 3), (true, true));
 }

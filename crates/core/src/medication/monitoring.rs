@@ -8,7 +8,7 @@ use super::finding::{Finding, FindingKind, Severity};
 use super::order::PatientContext;
 use super::settings::{QTC_CHANGE_TREATMENT_MS, QTC_DISCUSS_MS, Settings};
 
-const QTC_SOURCE: &str = "REFERENCE §5 #10: ECG thresholds >450 ms discuss, >500 ms change treatment (SAMHSA/consensus, UNCONFIRMED; clinic settings)";
+const QTC_SOURCE: &str = "REFERENCE §5 #10; Krantz et al., Ann Intern Med 2009 (QTc above 450 ms: discuss and monitor; above 500 ms: reduce, stop or change), clinic settings qtc_discuss_ms and qtc_change_treatment_ms";
 
 pub(crate) fn findings(
     catalog: &Catalog,
