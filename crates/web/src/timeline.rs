@@ -107,17 +107,15 @@ impl Timeline {
             return "Medication timeline: nothing recorded yet.".into();
         };
         let drugs: Vec<&str> = self.lanes.iter().map(|l| l.drug.as_str()).collect();
+        let orders = match drugs.len() {
+            0 => "no medication orders".to_string(),
+            n => format!("{} ({})", count(n, "medication order"), drugs.join(", ")),
+        };
         format!(
-            "Medication timeline from {first} to {last}: {} ({}); {} PHQ-9 and GAD-7 scores; {} side effects noted; {} weeks of adherence. The tables below give every value.",
-            if drugs.is_empty() {
-                "no medication orders".to_string()
-            } else {
-                format!("{} medication orders", drugs.len())
-            },
-            drugs.join(", "),
-            self.scores.len(),
-            self.effects.len(),
-            self.adherence.len()
+            "Medication timeline from {first} to {last}: {orders}; {}; {} noted; {} of adherence. The tables below give every value.",
+            count(self.scores.len(), "PHQ-9 or GAD-7 score"),
+            count(self.effects.len(), "side effect"),
+            count(self.adherence.len(), "week"),
         )
     }
 }
@@ -294,6 +292,15 @@ pub fn svg(t: &Timeline) -> Option<String> {
     Some(s)
 }
 
+/// "1 side effect", "3 side effects".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -368,6 +375,26 @@ mod tests {
         };
         // SVG y grows downwards.
         assert!(cy("PHQ-9 2026-10-27: 9") > cy("PHQ-9 2026-09-01: 18"));
+    }
+
+    #[test]
+    fn the_summary_counts_in_words() {
+        let mut t = sample();
+        let many = t.summary();
+        assert!(
+            many.contains(&format!("{} PHQ-9 or GAD-7 scores", t.scores.len())),
+            "{many}"
+        );
+        t.effects.truncate(1);
+        t.adherence.truncate(1);
+        t.lanes.truncate(1);
+        let one = t.summary();
+        assert!(one.contains("1 side effect noted"), "{one}");
+        assert!(one.contains("1 week of adherence"), "{one}");
+        assert!(
+            one.contains(&format!("1 medication order ({})", t.lanes[0].drug)),
+            "{one}"
+        );
     }
 
     #[test]
