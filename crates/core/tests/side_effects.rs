@@ -135,14 +135,20 @@ fn every_class_has_a_checklist_and_a_class_without_a_label_says_so() {
             assert_eq!(safety().catalog.drug(l.drug).class, class, "{}", l.id);
         }
     }
-    // No label on file for lithium's class: the general list alone.
-    let c = s.checklist(DrugClass::MoodStabilizer);
+    // No label on file for haloperidol's class: the general list alone.
+    let c = s.checklist(DrugClass::TypicalAntipsychotic);
     assert!(c.labels.is_empty());
     assert!(
         c.items
             .iter()
             .all(|i| i.provenance == Provenance::Unsourced)
     );
+    // Lithium's class names the lithium label, tremor first.
+    let c = s.checklist(DrugClass::MoodStabilizer);
+    let names: Vec<&str> = c.labels.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(names, ["lithium"]);
+    assert_eq!(c.items[0].code, "tremor");
+    assert!(c.items[0].from_label());
 }
 
 #[test]
