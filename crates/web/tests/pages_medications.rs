@@ -218,6 +218,44 @@ async fn taper_and_discontinue(db: TestDb) {
     assert!(page.body.contains("<svg class=\"dose-chart\""));
     assert!(page.body.contains("Taper ends"));
 
+    // The patient's copy: from today, each step with the day it starts, in
+    // words, down to the stop; printable.
+    assert!(page.body.contains(&format!("href=\"{base}/schedule\"")));
+    let sched = e.get(&format!("{base}/schedule"), &cookie).await;
+    assert_eq!(sched.status, StatusCode::OK, "{}", sched.body);
+    let rows: Vec<String> = near(&sched.body, "schedule", "</table>")
+        .split("<tr")
+        .skip(1)
+        .map(|r| {
+            // The row's text, its two cells joined by " | ".
+            let mut text = String::new();
+            let mut in_tag = false;
+            let cells = &r[r.find("<th").expect("a row heading")..];
+            for c in cells.replace("</th><td>", " | ").chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text.trim().to_string()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "Today to Saturday, November 28, 2026 | Take 100 mg once a day.",
+            "Sunday, November 29, 2026 to Saturday, December 5, 2026 | Take 50 mg once a day.",
+            "Sunday, December 6, 2026 to Saturday, December 12, 2026 | Take 25 mg once a day.",
+            "From Sunday, December 13, 2026 | Stop taking sertraline. Do not take any more.",
+        ],
+        "{}",
+        sched.body
+    );
+    assert!(sched.body.contains("Call or text 988"));
+    assert!(sched.body.contains("data-print"));
+
     let r = e
         .post(
             &format!("{base}/discontinue"),
@@ -241,6 +279,14 @@ async fn taper_and_discontinue(db: TestDb) {
         !page.body.contains("id=\"dose-form\""),
         "a stopped order has no change forms"
     );
+    let sched = e.get(&format!("{base}/schedule"), &cookie).await;
+    assert!(
+        sched.body.contains("id=\"schedule-paused\""),
+        "{}",
+        sched.body
+    );
+    assert!(sched.body.contains("You have stopped taking sertraline"));
+    assert!(!sched.body.contains("id=\"schedule\""));
 }
 
 both_backends! {

@@ -21,6 +21,7 @@ pub mod monitoring;
 pub mod order;
 pub mod prerequisite;
 pub mod prescription;
+pub mod schedule;
 pub mod settings;
 pub mod side_effects;
 pub mod take_home;

@@ -184,6 +184,21 @@ impl Route {
         }
     }
 
+    /// How a patient would say it ("By mouth"); empty where the order's
+    /// instructions say it better.
+    pub fn patient_words(self) -> &'static str {
+        match self {
+            Route::Oral => "By mouth",
+            Route::Sublingual => "Under the tongue",
+            Route::Buccal => "Inside the cheek",
+            Route::Transdermal => "As a skin patch",
+            Route::Subcutaneous => "As a shot under the skin",
+            Route::Intramuscular => "As a shot into a muscle",
+            Route::Intravenous => "Into a vein, at the clinic",
+            Route::Other => "",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Route::Oral => "Oral",

@@ -579,6 +579,97 @@ async fn render_order(
     )
 }
 
+#[derive(Template)]
+#[template(path = "medication_schedule.html")]
+struct SchedulePage {
+    nav: Option<Nav>,
+    pid: String,
+    oid: String,
+    patient: String,
+    clinic: String,
+    printed: String,
+    drug: String,
+    /// "By mouth" and the like, when the route says something useful.
+    how: String,
+    /// Why there is no schedule to follow (on hold, stopped), if so.
+    paused: Option<String>,
+    lines: Vec<tandem_core::medication::schedule::Line>,
+    prescriber: String,
+}
+
+/// The order's dose schedule for the patient to take home: from today, in
+/// plain words with the day each change starts, down to a taper's stop.
+pub async fn schedule_page(
+    State(s): State<AppState>,
+    WebUser(auth): WebUser,
+    Path((id, order)): Path<(String, String)>,
+) -> PageResult {
+    use tandem_core::medication::prescription::OrderStatus;
+    use tandem_core::medication::schedule::{Step, day, for_patient};
+    let pid = parse_pid(&id)?;
+    let oid = parse_oid(&order)?;
+    let chart = s.app.medication_chart(&auth.caller, pid).await?;
+    let o = chart
+        .orders
+        .iter()
+        .find(|o| o.id == oid)
+        .ok_or(PageError::App(AppError::NotFound("medication order")))?;
+    let today = s.app.clock().today();
+    let mut steps: Vec<Step> = o
+        .history
+        .iter()
+        .filter(|st| st.kind.sets_dose())
+        .filter_map(|st| {
+            st.dose.map(|d| Step {
+                on: st.on,
+                daily: Some(d),
+            })
+        })
+        .collect();
+    if let Some(end) = o.stopped_on.or(o.ends_on) {
+        steps.push(Step {
+            on: end,
+            daily: None,
+        });
+    }
+    let paused = match o.status {
+        OrderStatus::OnHold => Some(format!(
+            "Your {} is on hold. Do not take it until your prescriber tells you to start again.",
+            o.drug_name
+        )),
+        OrderStatus::Stopped | OrderStatus::Completed => Some(format!(
+            "You have stopped taking {}{}. Do not take it unless your prescriber tells you to.",
+            o.drug_name,
+            o.stopped_on
+                .or(o.ends_on)
+                .map(|d| format!(" (from {})", day(d)))
+                .unwrap_or_default()
+        )),
+        OrderStatus::Active => None,
+    };
+    let lines = if paused.is_some() {
+        Vec::new()
+    } else {
+        for_patient(&o.drug_name, &steps, o.frequency, today)
+    };
+    html(
+        StatusCode::OK,
+        &SchedulePage {
+            nav: Some(Nav::new(&auth, "")),
+            pid: pid.to_string(),
+            oid: oid.to_string(),
+            patient: chart.patient.demographics.display_name(),
+            clinic: s.app.settings().clinic_name.clone(),
+            printed: tandem_core::patient_plan::long_date(today),
+            drug: o.drug_name.clone(),
+            how: o.route.patient_words().to_string(),
+            paused,
+            lines,
+            prescriber: o.prescriber_name.clone(),
+        },
+    )
+}
+
 fn parse_oid(id: &str) -> Result<MedicationOrderId, PageError> {
     id.parse()
         .map_err(|_| PageError::App(AppError::NotFound("medication order")))

@@ -94,6 +94,10 @@ pub fn routes() -> Router<AppState> {
             get(medications::order_page),
         )
         .route(
+            "/patients/{id}/medications/{order}/schedule",
+            get(medications::schedule_page),
+        )
+        .route(
             "/patients/{id}/medications/{order}/dose",
             post(medications::change_dose),
         )
