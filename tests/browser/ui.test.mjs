@@ -537,6 +537,20 @@ describe('web UI', { concurrency: false }, () => {
     await shot('side-effects.png');
   });
 
+  step('the patient takes home a plain schedule of the sertraline dose', async () => {
+    await goto(chartPath.replace(/$/, '/medications'));
+    await submitWith(page.locator('#current-orders a', { hasText: /sertraline/i }).first());
+    await submitWith(page.locator('#patient-schedule'));
+    assert.match(await h1Text(), /Your sertraline schedule/);
+    const now = page.locator('#schedule tr.schedule-now');
+    assert.match(await now.innerText(), /Take 50 mg/);
+    assert.match(await bodyText(), /Call or text 988/);
+    await shot('medication-schedule.png');
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('header.topbar').evaluate((el) => getComputedStyle(el).display), 'none');
+    await page.emulateMedia({ media: 'screen' });
+  });
+
   step('signing out returns to the login page and ends the session', async () => {
     await submitWith(page.getByRole('button', { name: 'Sign out' }));
     assert.equal(pathOf(page), '/login');
