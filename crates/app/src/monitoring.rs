@@ -105,17 +105,30 @@ pub struct ScorePoint {
     pub total: i32,
 }
 
-/// When the next ANC is due for a patient on clozapine, by an unverified
-/// clinic setting.
+/// When the next ANC is due for a patient on clozapine, by the prescribing
+/// information's schedule (clinic settings, shipped verified).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AncReminder {
     pub due_on: Date,
     pub overdue: bool,
-    pub interval_days: u32,
-    /// Whether the clinic verified the interval; shipped unverified.
+    pub band: tandem_core::monitoring::AncBand,
+    /// The rule that set the date, in words.
+    pub why: String,
+    /// Whether every number of the schedule is verified.
     pub verified: bool,
-    pub setting: &'static str,
-    pub note: String,
+    /// The schedule's source, from the settings' notes.
+    pub source: String,
+}
+
+impl AncReminder {
+    /// The latest count is below the normal range (neutropenia).
+    pub fn below_range(&self) -> bool {
+        use tandem_core::monitoring::AncBand;
+        matches!(
+            self.band,
+            AncBand::MildNeutropenia | AncBand::ModerateOrSevereNeutropenia
+        )
+    }
 }
 
 /// The monitoring page of a chart.
@@ -584,16 +597,26 @@ impl App {
         let latest = labs
             .iter()
             .find(|l| l.analyte == Analyte::Anc)
-            .map(|l| l.effective.date());
-        let setting = self.medication.settings.get(CLOZAPINE_ANC_INTERVAL_DAYS)?;
-        let due_on = tandem_core::monitoring::anc_due_on(start, latest, setting.value);
+            .map(|l| (l.effective.date(), l.value));
+        let (schedule, verified) = self.medication.settings.anc_schedule();
+        let due = tandem_core::monitoring::anc_due(start, latest, &schedule);
+        let source = self
+            .medication
+            .settings
+            .get(CLOZAPINE_ANC_INTERVAL_DAYS)
+            .and_then(|s| {
+                s.note
+                    .split_once("Source: ")
+                    .map(|(_, src)| src.to_string())
+            })
+            .unwrap_or_default();
         Some(AncReminder {
-            due_on,
-            overdue: due_on < self.clock().today(),
-            interval_days: setting.value,
-            verified: setting.verified,
-            setting: CLOZAPINE_ANC_INTERVAL_DAYS,
-            note: setting.note.clone(),
+            due_on: due.due_on,
+            overdue: due.due_on < self.clock().today(),
+            band: due.band,
+            why: due.why,
+            verified,
+            source,
         })
     }
 

@@ -561,9 +561,10 @@ async fn outside_care_team_is_denied_and_audited(db: TestDb) {
 }
 
 /// On clozapine the page reminds when the next ANC is due, by the
-/// unverified clinic setting (weekly as shipped): on the start date with no
-/// count, then a week after the latest count.
-async fn clozapine_anc_reminder_is_an_unverified_setting(db: TestDb) {
+/// prescribing information's schedule: on the start date with no count,
+/// then a week after the latest count in the first months; two days after
+/// a count in mild neutropenia.
+async fn clozapine_anc_reminder_follows_the_label_schedule(db: TestDb) {
     let w = world(db).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
@@ -595,33 +596,41 @@ async fn clozapine_anc_reminder_is_an_unverified_setting(db: TestDb) {
         .unwrap();
     assert_eq!(anc.due_on, date!(2026 - 11 - 15));
     assert!(anc.overdue);
-    assert!(!anc.verified);
-    assert_eq!(anc.interval_days, 7);
-    w.app
-        .record_lab(
-            &dr,
-            p,
-            &LabInput {
-                analyte: "anc".into(),
-                value: "2100".into(),
-                effective: "2026-11-20T08:00".into(),
-            },
-        )
-        .await
-        .unwrap();
-    let anc = w
-        .app
-        .medication_monitoring(&dr, p)
-        .await
-        .unwrap()
-        .anc
-        .unwrap();
+    assert!(anc.verified, "the schedule comes from the label");
+    assert!(anc.why.contains("baseline"), "{}", anc.why);
+    let count = async |value: &str, at: &str| {
+        w.app
+            .record_lab(
+                &dr,
+                p,
+                &LabInput {
+                    analyte: "anc".into(),
+                    value: value.into(),
+                    effective: at.into(),
+                },
+            )
+            .await
+            .unwrap();
+        w.app
+            .medication_monitoring(&dr, p)
+            .await
+            .unwrap()
+            .anc
+            .unwrap()
+    };
+    let anc = count("2100", "2026-11-20T08:00").await;
     assert_eq!(anc.due_on, date!(2026 - 11 - 27));
     assert!(!anc.overdue);
+    assert!(anc.why.contains("weekly"), "{}", anc.why);
+    assert!(!anc.below_range());
+    let anc = count("1400", "2026-11-21T08:00").await;
+    assert_eq!(anc.due_on, date!(2026 - 11 - 23));
+    assert!(anc.below_range());
+    assert!(anc.why.contains("mild neutropenia"), "{}", anc.why);
 }
 
 both_backends! {
-    clozapine_anc => clozapine_anc_reminder_is_an_unverified_setting;
+    clozapine_anc => clozapine_anc_reminder_follows_the_label_schedule;
     labs => lab_results_are_judged_against_the_content_range;
     screens => recorded_screens_feed_the_naltrexone_check;
     typed_fallback => typed_screen_is_the_fallback;

@@ -762,13 +762,114 @@ impl AdherenceInput {
     }
 }
 
-/// When the next ANC is due for a patient on clozapine: `interval_days`
-/// after the latest ANC taken since the order started, or on the start date
-/// when there is none (the baseline count).
-pub fn anc_due_on(clozapine_start: Date, latest_anc: Option<Date>, interval_days: u32) -> Date {
-    match latest_anc.filter(|d| *d >= clozapine_start) {
-        Some(d) => d.saturating_add(time::Duration::days(i64::from(interval_days))),
-        None => clozapine_start,
+/// The ANC monitoring schedule of the clozapine prescribing information, as
+/// the content's settings give it: how often counts are due by time on
+/// clozapine while the ANC is in the normal range, and how much sooner below
+/// it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AncSchedule {
+    /// Counts are weekly for this many months from the start…
+    pub weekly_months: u32,
+    pub weekly_days: u32,
+    /// …then every `biweekly_days` until this many months…
+    pub biweekly_until_months: u32,
+    pub biweekly_days: u32,
+    /// …then every this many months.
+    pub later_months: u32,
+    /// Below this ANC (/µL), mild neutropenia: counts every `mild_days`.
+    pub mild_below: u32,
+    pub mild_days: u32,
+    /// Below this ANC, moderate or severe neutropenia: every `moderate_days`.
+    pub moderate_below: u32,
+    pub moderate_days: u32,
+}
+
+/// Where the latest ANC stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AncBand {
+    /// No count since clozapine started: the baseline is due.
+    Baseline,
+    Normal,
+    MildNeutropenia,
+    ModerateOrSevereNeutropenia,
+}
+
+/// When the next ANC is due, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AncDue {
+    pub due_on: Date,
+    pub band: AncBand,
+    /// The rule that set the date, in words.
+    pub why: String,
+}
+
+/// `months` calendar months after `d`, on the same day of the month or the
+/// month's last day.
+pub fn add_months(d: Date, months: u32) -> Date {
+    let total = i64::from(d.year()) * 12 + i64::from(u8::from(d.month()) - 1) + i64::from(months);
+    let year = i32::try_from(total.div_euclid(12)).unwrap_or(d.year());
+    let month = Month::try_from(u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1))
+        .unwrap_or(Month::January);
+    let last = time::util::days_in_month(month, year);
+    Date::from_calendar_date(year, month, d.day().min(last)).unwrap_or(d)
+}
+
+/// When the next ANC is due for a patient on clozapine, from the latest
+/// count taken since the order started (its date and value in cells/µL):
+/// on the start date with no count (the baseline); sooner when the count is
+/// below the normal range; otherwise by time on clozapine at that count.
+pub fn anc_due(start: Date, latest: Option<(Date, f64)>, s: &AncSchedule) -> AncDue {
+    let Some((on, value)) = latest.filter(|(d, _)| *d >= start) else {
+        return AncDue {
+            due_on: start,
+            band: AncBand::Baseline,
+            why: "a baseline count before clozapine starts".into(),
+        };
+    };
+    let days = |n: u32| on.saturating_add(time::Duration::days(i64::from(n)));
+    if value < f64::from(s.moderate_below) {
+        return AncDue {
+            due_on: days(s.moderate_days),
+            band: AncBand::ModerateOrSevereNeutropenia,
+            why: format!(
+                "the latest ANC is below {}/µL (moderate or severe neutropenia): count daily, interrupt clozapine and consult hematology",
+                s.moderate_below
+            ),
+        };
+    }
+    if value < f64::from(s.mild_below) {
+        return AncDue {
+            due_on: days(s.mild_days),
+            band: AncBand::MildNeutropenia,
+            why: format!(
+                "the latest ANC is below {}/µL (mild neutropenia): count three times a week until it is back in range",
+                s.mild_below
+            ),
+        };
+    }
+    let (due_on, why) = if on < add_months(start, s.weekly_months) {
+        (
+            days(s.weekly_days),
+            format!("weekly in the first {} months", s.weekly_months),
+        )
+    } else if on < add_months(start, s.biweekly_until_months) {
+        (
+            days(s.biweekly_days),
+            format!(
+                "every {} days from month {} to month {}",
+                s.biweekly_days, s.weekly_months, s.biweekly_until_months
+            ),
+        )
+    } else {
+        (
+            add_months(on, s.later_months),
+            format!("monthly after month {}", s.biweekly_until_months),
+        )
+    };
+    AncDue {
+        due_on,
+        band: AncBand::Normal,
+        why,
     }
 }
 
@@ -790,16 +891,64 @@ mod tests {
         assert_eq!(compare(100.5, 50.0, 100.0), RangeReading::High);
     }
 
+    const LABEL: AncSchedule = AncSchedule {
+        weekly_months: 6,
+        weekly_days: 7,
+        biweekly_until_months: 12,
+        biweekly_days: 14,
+        later_months: 1,
+        mild_below: 1500,
+        mild_days: 2,
+        moderate_below: 1000,
+        moderate_days: 1,
+    };
+
     #[test]
-    fn anc_is_due_an_interval_after_the_latest_count() {
-        let start = date!(2026 - 11 - 01);
-        assert_eq!(anc_due_on(start, None, 7), start);
+    fn anc_is_due_by_time_on_clozapine_and_sooner_below_range() {
+        let start = date!(2026 - 01 - 15);
+        let due = |on: Date, v: f64| anc_due(start, Some((on, v)), &LABEL);
+        // No count yet, or one from before clozapine: the baseline.
+        assert_eq!(anc_due(start, None, &LABEL).due_on, start);
+        assert_eq!(anc_due(start, None, &LABEL).band, AncBand::Baseline);
+        assert_eq!(due(date!(2026 - 01 - 10), 2000.0).due_on, start);
+        // Weekly before 6 months, every 2 weeks from month 6, monthly from
+        // month 12 (edges on the month boundaries).
         assert_eq!(
-            anc_due_on(start, Some(date!(2026 - 11 - 15)), 7),
-            date!(2026 - 11 - 22)
+            due(date!(2026 - 07 - 14), 2000.0).due_on,
+            date!(2026 - 07 - 21)
         );
-        // A count from before clozapine started is not a baseline.
-        assert_eq!(anc_due_on(start, Some(date!(2026 - 10 - 20)), 7), start);
+        assert_eq!(
+            due(date!(2026 - 07 - 15), 2000.0).due_on,
+            date!(2026 - 07 - 29)
+        );
+        assert_eq!(
+            due(date!(2027 - 01 - 14), 2000.0).due_on,
+            date!(2027 - 01 - 28)
+        );
+        assert_eq!(
+            due(date!(2027 - 01 - 15), 2000.0).due_on,
+            date!(2027 - 02 - 15)
+        );
+        assert_eq!(
+            due(date!(2027 - 01 - 31), 2000.0).due_on,
+            date!(2027 - 02 - 28)
+        );
+        // Below range, at any time: 1500 is normal, 1499 mild (every 2
+        // days, three times a week), 999 moderate (daily).
+        let late = date!(2027 - 06 - 01);
+        assert_eq!(due(late, 1500.0).band, AncBand::Normal);
+        assert_eq!(due(late, 1499.0).band, AncBand::MildNeutropenia);
+        assert_eq!(due(late, 1499.0).due_on, date!(2027 - 06 - 03));
+        assert_eq!(due(late, 1000.0).band, AncBand::MildNeutropenia);
+        assert_eq!(due(late, 999.0).band, AncBand::ModerateOrSevereNeutropenia);
+        assert_eq!(due(late, 999.0).due_on, date!(2027 - 06 - 02));
+    }
+
+    #[test]
+    fn months_are_calendar_months() {
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+        assert_eq!(add_months(date!(2026 - 11 - 15), 2), date!(2027 - 01 - 15));
+        assert_eq!(add_months(date!(2028 - 01 - 29), 1), date!(2028 - 02 - 29));
     }
 
     #[test]

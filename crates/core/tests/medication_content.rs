@@ -168,7 +168,8 @@ fn every_rule_names_a_reference_row_and_a_source() {
 
 /// A setting ships verified only with the value its cited source gives
 /// (the missed-doses threshold from the national methadone guideline, the
-/// QTc thresholds from the methadone QTc consensus); every other ships
+/// QTc thresholds from the methadone QTc consensus, the clozapine ANC
+/// schedule from its prescribing information); every other ships
 /// unverified.
 #[test]
 fn unconfirmed_settings_ship_unverified() {
@@ -177,6 +178,51 @@ fn unconfirmed_settings_ship_unverified() {
         ("methadone_missed_doses_review", 3, "section 3.5"),
         ("qtc_discuss_ms", 450, "Ann Intern Med 2009"),
         ("qtc_change_treatment_ms", 500, "Ann Intern Med 2009"),
+        (
+            "clozapine_anc_weekly_months",
+            6,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_interval_days",
+            7,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_biweekly_until_months",
+            12,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_biweekly_days",
+            14,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_later_months",
+            1,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_mild_neutropenia_below",
+            1500,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_mild_neutropenia_days",
+            2,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_moderate_neutropenia_below",
+            1000,
+            "Clozaril prescribing information",
+        ),
+        (
+            "clozapine_anc_moderate_neutropenia_days",
+            1,
+            "Clozaril prescribing information",
+        ),
     ];
     for x in &s.settings.settings {
         match sourced.iter().find(|(id, _, _)| *id == x.id) {

@@ -300,9 +300,82 @@ async fn the_checklist_is_the_one_of_the_orders_class(db: TestDb) {
     assert!(!page.contains("class=\"tl-effect "));
 }
 
+/// On clozapine the page says when the next ANC is due and why, from the
+/// prescribing information's schedule; a count below the normal range
+/// brings the date forward and shows in red.
+async fn clozapine_anc_due_follows_the_label(db: TestDb) {
+    let e = env(db, 29).await;
+    let dr = e.user("dr_lee", Role::Prescriber).await;
+    let p = e.patient(&dr, "Okafor", "Grace", &[]).await;
+    let cookie = e.login("dr_lee").await;
+    let csrf = e.csrf(&cookie).await;
+    let rx = {
+        let c = &e.app.medication_safety().catalog;
+        c.drug(c.by_id("clozapine").unwrap()).rxcui
+    };
+    let r = e
+        .post(
+            &format!("/patients/{p}/medications"),
+            &cookie,
+            format!(
+                "csrf={csrf}&drug={}&dose=12.5&unit=mg&route=oral&frequency=once_daily&sig={}&start=2026-11-15",
+                rx.get(),
+                enc("Take at bedtime")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = format!("/patients/{p}/monitoring");
+    let line = |b: &str| near(b, "anc-due", "</p>").to_string();
+    let b = e.get(&path, &cookie).await.body;
+    let due = line(&b);
+    assert!(due.contains("next ANC due 2026-11-15 (overdue)"), "{due}");
+    assert!(
+        due.contains("a baseline count before clozapine starts"),
+        "{due}"
+    );
+    assert!(due.contains("Clozaril prescribing information"), "{due}");
+    assert!(!due.contains("Unverified"), "{due}");
+    for (value, at) in [
+        ("2100", "2026-11-20T08%3A00"),
+        ("1200", "2026-11-21T08%3A00"),
+    ] {
+        let r = e
+            .post(
+                &format!("{path}/labs"),
+                &cookie,
+                format!("csrf={csrf}&analyte=anc&value={value}&effective={at}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let due = line(&e.get(&path, &cookie).await.body);
+        if value == "2100" {
+            assert!(
+                due.contains("next ANC due 2026-11-27: weekly in the first 6 months"),
+                "{due}"
+            );
+            assert!(!due.contains("screen-positive"), "{due}");
+        } else {
+            assert!(
+                due.contains(
+                    "next ANC due 2026-11-23: the latest ANC is below 1500/µL (mild neutropenia)"
+                ),
+                "{due}"
+            );
+        }
+    }
+    let b = e.get(&path, &cookie).await.body;
+    assert!(
+        b.contains("<p id=\"anc-due\" class=\"screen-positive\">"),
+        "{}",
+        line(&b)
+    );
+}
+
 both_backends! {
     timeline => timeline_shows_doses_scores_effects_and_adherence;
     labs_and_422 => lab_out_of_range_is_badged_and_bad_input_is_422;
     screen_stops_naltrexone => positive_screen_stops_naltrexone_on_the_form;
     class_checklist => the_checklist_is_the_one_of_the_orders_class;
+    clozapine_anc => clozapine_anc_due_follows_the_label;
 }

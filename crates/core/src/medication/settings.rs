@@ -1,6 +1,7 @@
-//! Clinic settings for medication safety whose numbers no checked source
-//! confirms (`content/medications/settings.toml`). Each carries `verified`;
-//! a finding that rests on an unverified setting says so.
+//! Clinic settings for medication safety (`content/medications/settings.toml`):
+//! numbers a clinic may set for itself. Each carries `verified` (a source
+//! confirms it, named in its note); a finding that rests on an unverified
+//! setting says so.
 
 use super::{ContentError, require};
 use serde::Deserialize;
@@ -14,15 +15,32 @@ pub const BUPRENORPHINE_INDUCTION_COWS_MIN: &str = "buprenorphine_induction_cows
 pub const QTC_DISCUSS_MS: &str = "qtc_discuss_ms";
 pub const QTC_CHANGE_TREATMENT_MS: &str = "qtc_change_treatment_ms";
 pub const METHADONE_MISSED_DOSES_REVIEW: &str = "methadone_missed_doses_review";
+/// The clozapine ANC schedule (see `monitoring::AncSchedule`).
+pub const CLOZAPINE_ANC_WEEKLY_MONTHS: &str = "clozapine_anc_weekly_months";
 pub const CLOZAPINE_ANC_INTERVAL_DAYS: &str = "clozapine_anc_interval_days";
+pub const CLOZAPINE_ANC_BIWEEKLY_UNTIL_MONTHS: &str = "clozapine_anc_biweekly_until_months";
+pub const CLOZAPINE_ANC_BIWEEKLY_DAYS: &str = "clozapine_anc_biweekly_days";
+pub const CLOZAPINE_ANC_LATER_MONTHS: &str = "clozapine_anc_later_months";
+pub const CLOZAPINE_ANC_MILD_BELOW: &str = "clozapine_anc_mild_neutropenia_below";
+pub const CLOZAPINE_ANC_MILD_DAYS: &str = "clozapine_anc_mild_neutropenia_days";
+pub const CLOZAPINE_ANC_MODERATE_BELOW: &str = "clozapine_anc_moderate_neutropenia_below";
+pub const CLOZAPINE_ANC_MODERATE_DAYS: &str = "clozapine_anc_moderate_neutropenia_days";
 
-const REQUIRED: [&str; 6] = [
+const REQUIRED: [&str; 14] = [
     NALTREXONE_NEGATIVE_SCREEN_WINDOW_DAYS,
     BUPRENORPHINE_INDUCTION_COWS_MIN,
     QTC_DISCUSS_MS,
     QTC_CHANGE_TREATMENT_MS,
-    CLOZAPINE_ANC_INTERVAL_DAYS,
     METHADONE_MISSED_DOSES_REVIEW,
+    CLOZAPINE_ANC_WEEKLY_MONTHS,
+    CLOZAPINE_ANC_INTERVAL_DAYS,
+    CLOZAPINE_ANC_BIWEEKLY_UNTIL_MONTHS,
+    CLOZAPINE_ANC_BIWEEKLY_DAYS,
+    CLOZAPINE_ANC_LATER_MONTHS,
+    CLOZAPINE_ANC_MILD_BELOW,
+    CLOZAPINE_ANC_MILD_DAYS,
+    CLOZAPINE_ANC_MODERATE_BELOW,
+    CLOZAPINE_ANC_MODERATE_DAYS,
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -92,5 +110,34 @@ impl Settings {
     /// required setting exists; an unknown id reads as unverified 0.
     pub fn value(&self, id: &str) -> (u32, bool) {
         self.get(id).map_or((0, false), |s| (s.value, s.verified))
+    }
+
+    /// The clozapine ANC schedule, and whether every number of it is
+    /// verified.
+    pub fn anc_schedule(&self) -> (crate::monitoring::AncSchedule, bool) {
+        let ids = [
+            CLOZAPINE_ANC_WEEKLY_MONTHS,
+            CLOZAPINE_ANC_INTERVAL_DAYS,
+            CLOZAPINE_ANC_BIWEEKLY_UNTIL_MONTHS,
+            CLOZAPINE_ANC_BIWEEKLY_DAYS,
+            CLOZAPINE_ANC_LATER_MONTHS,
+            CLOZAPINE_ANC_MILD_BELOW,
+            CLOZAPINE_ANC_MILD_DAYS,
+            CLOZAPINE_ANC_MODERATE_BELOW,
+            CLOZAPINE_ANC_MODERATE_DAYS,
+        ];
+        let v = |id: &str| self.value(id).0;
+        let schedule = crate::monitoring::AncSchedule {
+            weekly_months: v(CLOZAPINE_ANC_WEEKLY_MONTHS),
+            weekly_days: v(CLOZAPINE_ANC_INTERVAL_DAYS),
+            biweekly_until_months: v(CLOZAPINE_ANC_BIWEEKLY_UNTIL_MONTHS),
+            biweekly_days: v(CLOZAPINE_ANC_BIWEEKLY_DAYS),
+            later_months: v(CLOZAPINE_ANC_LATER_MONTHS),
+            mild_below: v(CLOZAPINE_ANC_MILD_BELOW),
+            mild_days: v(CLOZAPINE_ANC_MILD_DAYS),
+            moderate_below: v(CLOZAPINE_ANC_MODERATE_BELOW),
+            moderate_days: v(CLOZAPINE_ANC_MODERATE_DAYS),
+        };
+        (schedule, ids.iter().all(|id| self.value(id).1))
     }
 }
