@@ -492,6 +492,26 @@ impl Search {
         let b = tandem_fhir::bundle::searchset(&base(headers), kind, &self.query, &page, entries);
         fhir(StatusCode::OK, &b)
     }
+
+    /// The page the search asks for, of results already in their order.
+    fn page<'a, T>(&self, all: &'a [T]) -> impl Iterator<Item = &'a T> {
+        all.iter()
+            .skip(self.paging.offset as usize)
+            .take(self.paging.count as usize)
+    }
+
+    /// The searchset of one page of `all`, each entry made by `to_json`;
+    /// its total counts all of them.
+    fn page_bundle<T>(
+        &self,
+        headers: &HeaderMap,
+        kind: &str,
+        all: &[T],
+        to_json: impl FnMut(&T) -> Value,
+    ) -> Response {
+        let entries = self.page(all).map(to_json).collect();
+        self.bundle(headers, kind, all.len() as u64, entries)
+    }
 }
 
 /// Walks a search's parameters: paging and formatting ones are handled
@@ -596,14 +616,7 @@ async fn search_practitioners(
             _ => Err(unknown_param(k, "Practitioner")),
         })?;
         let all = s.app.practitioners(&c, name.as_deref()).await?;
-        let Paging { count, offset } = search.paging;
-        let entries = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(practitioner_json)
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, "Practitioner", all.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, "Practitioner", &all, practitioner_json))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -669,14 +682,7 @@ async fn search_care_teams(
             Err(Outcome(e)) if e.status == 404 => vec![],
             Err(e) => return Err(e),
         };
-        let total = found.len() as u64;
-        let Paging { count, offset } = search.paging;
-        let entries = found
-            .into_iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, "CareTeam", total, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, "CareTeam", &found, Value::clone))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -774,14 +780,9 @@ async fn search_questionnaires(
             })
         };
         let found: Vec<_> = s.app.instruments().all().filter(|i| matches(i)).collect();
-        let Paging { count, offset } = search.paging;
-        let entries = found
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(|i| tandem_fhir::questionnaire::questionnaire_to_json(i))
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, "Questionnaire", found.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, "Questionnaire", &found, |i| {
+            tandem_fhir::questionnaire::questionnaire_to_json(i)
+        }))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }

@@ -1,7 +1,7 @@
 //! `Condition` (create, read, search) and `EpisodeOfCare` (read, search).
 
 use super::{
-    Bearer, Outcome, Paging, base, check_content_type, err, fhir, none_if_unknown, patient_param,
+    Bearer, Outcome, base, check_content_type, err, fhir, none_if_unknown, patient_param,
     read_search, required_patient, resource_id, unknown_param,
 };
 use crate::AppState;
@@ -186,14 +186,7 @@ async fn search_conditions(
                 .await,
         )?
         .unwrap_or_default();
-        let Paging { count, offset } = search.paging;
-        let entries = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(|x| condition_json(&s, x))
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, "Condition", all.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, "Condition", &all, |x| condition_json(&s, x)))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -292,13 +285,7 @@ async fn search_episodes(
         })?;
         let pid = required_patient(patient, "EpisodeOfCare")?;
         let all = none_if_unknown(s.app.search_episodes(&c, pid, open).await)?.unwrap_or_default();
-        let Paging { count, offset } = search.paging;
-        let page: Vec<EpisodeOfCare> = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .cloned()
-            .collect();
+        let page: Vec<EpisodeOfCare> = search.page(&all).cloned().collect();
         let entries = episodes_json(&s, &c, pid, &page).await?;
         Ok::<_, Outcome>(search.bundle(&headers, "EpisodeOfCare", all.len() as u64, entries))
     };

@@ -4,7 +4,7 @@
 //! the rule and why, unless `X-Tandem-Override-Reason` gives a reason.
 
 use super::{
-    Bearer, Outcome, Paging, base, check_content_type, err, fhir, none_if_unknown, patient_param,
+    Bearer, Outcome, base, check_content_type, err, fhir, none_if_unknown, patient_param,
     read_search, required_patient, resource_id, unknown_param,
 };
 use crate::AppState;
@@ -222,14 +222,7 @@ async fn search_orders(
         let pid = required_patient(patient, "MedicationRequest")?;
         let all = none_if_unknown(s.app.search_medication_orders(&c, pid, status).await)?
             .unwrap_or_default();
-        let Paging { count, offset } = search.paging;
-        let entries = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(order_json)
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, "MedicationRequest", all.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, "MedicationRequest", &all, order_json))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -261,14 +254,7 @@ async fn search_issues(
         })?;
         let pid = required_patient(patient, "DetectedIssue")?;
         let all = none_if_unknown(s.app.detected_issues(&c, pid).await)?.unwrap_or_default();
-        let Paging { count, offset } = search.paging;
-        let entries = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(issue_json)
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, "DetectedIssue", all.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, "DetectedIssue", &all, issue_json))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }

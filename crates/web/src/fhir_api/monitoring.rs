@@ -9,8 +9,8 @@
 //! handlers hand laboratory requests to `search_labs` and `read_lab`.
 
 use super::{
-    Outcome, Paging, err, fhir, none_if_unknown, params, patient_param, read_search,
-    required_patient, unknown_param,
+    Outcome, err, fhir, none_if_unknown, params, patient_param, read_search, required_patient,
+    unknown_param,
 };
 use crate::AppState;
 use axum::http::{HeaderMap, StatusCode};
@@ -129,14 +129,7 @@ pub async fn search_labs(
         if let Some((system, code)) = &code {
             all.retain(|o| has_code(o, system.as_deref(), code));
         }
-        let Paging { count, offset } = search.paging;
-        let entries = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(observation_json)
-            .collect();
-        Ok::<_, Outcome>(search.bundle(headers, "Observation", all.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(headers, "Observation", &all, observation_json))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }

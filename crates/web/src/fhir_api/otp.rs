@@ -2,8 +2,8 @@
 //! program's dosing log. Doses are recorded on the dosing page.
 
 use super::{
-    Bearer, Outcome, Paging, err, fhir, none_if_unknown, patient_param, read_search,
-    required_patient, resource_id, unknown_param,
+    Bearer, Outcome, err, fhir, none_if_unknown, patient_param, read_search, required_patient,
+    resource_id, unknown_param,
 };
 use crate::AppState;
 use axum::Router;
@@ -87,14 +87,7 @@ async fn search(
         let pid = required_patient(patient, RESOURCE)?;
         let all =
             none_if_unknown(s.app.search_doses(&c, pid, given, on).await)?.unwrap_or_default();
-        let Paging { count, offset } = search.paging;
-        let entries = all
-            .iter()
-            .skip(offset as usize)
-            .take(count as usize)
-            .map(administration_json)
-            .collect();
-        Ok::<_, Outcome>(search.bundle(&headers, RESOURCE, all.len() as u64, entries))
+        Ok::<_, Outcome>(search.page_bundle(&headers, RESOURCE, &all, administration_json))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
