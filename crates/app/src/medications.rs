@@ -127,6 +127,30 @@ impl MedicationOrder {
     pub fn scheduled(&self, today: Date) -> Vec<&DoseHistoryStep> {
         self.history.iter().filter(|s| s.on > today).collect()
     }
+
+    /// The patient's copy of the order: each dose step and the day it
+    /// stops, in plain words from `today`.
+    pub fn patient_schedule(&self, today: Date) -> tandem_core::medication::schedule::Schedule {
+        use tandem_core::medication::schedule::{Step, for_order};
+        let mut steps: Vec<Step> = self
+            .history
+            .iter()
+            .filter(|st| st.kind.sets_dose())
+            .filter_map(|st| {
+                st.dose.map(|d| Step {
+                    on: st.on,
+                    daily: Some(d),
+                })
+            })
+            .collect();
+        if let Some(end) = self.stopped_on.or(self.ends_on) {
+            steps.push(Step {
+                on: end,
+                daily: None,
+            });
+        }
+        for_order(&self.drug_name, self.status, &steps, self.frequency, today)
+    }
 }
 
 /// What placing an order or changing its dose came to.

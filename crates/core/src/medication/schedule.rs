@@ -4,6 +4,7 @@
 //! the order says: the daily dose, how often, and the dates.
 
 use super::order::{Dose, Frequency};
+use super::prescription::OrderStatus;
 use crate::patient_plan::long_date;
 use time::{Date, Duration};
 
@@ -125,6 +126,45 @@ pub fn for_patient(drug: &str, steps: &[Step], frequency: Frequency, today: Date
     out
 }
 
+/// What the patient's copy says for an order: its schedule, or why there
+/// is none to follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    Lines(Vec<Line>),
+    /// On hold or stopped: the sentence in place of the schedule.
+    Paused(String),
+}
+
+/// The patient's copy of an order in `status`: held and stopped orders say
+/// so (a stopped one from the day of its stop step, if any); an active
+/// order gets [`for_patient`].
+pub fn for_order(
+    drug: &str,
+    status: OrderStatus,
+    steps: &[Step],
+    frequency: Frequency,
+    today: Date,
+) -> Schedule {
+    match status {
+        OrderStatus::OnHold => Schedule::Paused(format!(
+            "Your {drug} is on hold. Do not take it until your prescriber tells you to start again."
+        )),
+        OrderStatus::Stopped | OrderStatus::Completed => {
+            let since = steps
+                .iter()
+                .filter(|s| s.daily.is_none())
+                .map(|s| s.on)
+                .max()
+                .map(|d| format!(" (from {})", day(d)))
+                .unwrap_or_default();
+            Schedule::Paused(format!(
+                "You have stopped taking {drug}{since}. Do not take it unless your prescriber tells you to."
+            ))
+        }
+        OrderStatus::Active => Schedule::Lines(for_patient(drug, steps, frequency, today)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +225,46 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_held_or_stopped_order_says_so_instead() {
+        let steps = [
+            Step {
+                on: date!(2026 - 10 - 01),
+                daily: mg(10.0),
+            },
+            Step {
+                on: date!(2026 - 11 - 20),
+                daily: None,
+            },
+        ];
+        let held = for_order(
+            "lithium",
+            OrderStatus::OnHold,
+            &steps[..1],
+            Frequency::OnceDaily,
+            TODAY,
+        );
+        assert_eq!(
+            held,
+            Schedule::Paused("Your lithium is on hold. Do not take it until your prescriber tells you to start again.".into())
+        );
+        let stopped = for_order(
+            "lithium",
+            OrderStatus::Stopped,
+            &steps,
+            Frequency::OnceDaily,
+            TODAY,
+        );
+        assert_eq!(
+            stopped,
+            Schedule::Paused("You have stopped taking lithium (from Friday, November 20, 2026). Do not take it unless your prescriber tells you to.".into())
+        );
+        assert!(matches!(
+            for_order("lithium", OrderStatus::Active, &steps[..1], Frequency::OnceDaily, TODAY),
+            Schedule::Lines(l) if l.len() == 1
+        ));
     }
 
     /// The words a patient reads stay at about a 6th to 8th grade level.

@@ -604,8 +604,7 @@ pub async fn schedule_page(
     WebUser(auth): WebUser,
     Path((id, order)): Path<(String, String)>,
 ) -> PageResult {
-    use tandem_core::medication::prescription::OrderStatus;
-    use tandem_core::medication::schedule::{Step, day, for_patient};
+    use tandem_core::medication::schedule::Schedule;
     let pid = parse_pid(&id)?;
     let oid = parse_oid(&order)?;
     let chart = s.app.medication_chart(&auth.caller, pid).await?;
@@ -615,42 +614,9 @@ pub async fn schedule_page(
         .find(|o| o.id == oid)
         .ok_or(PageError::App(AppError::NotFound("medication order")))?;
     let today = s.app.clock().today();
-    let mut steps: Vec<Step> = o
-        .history
-        .iter()
-        .filter(|st| st.kind.sets_dose())
-        .filter_map(|st| {
-            st.dose.map(|d| Step {
-                on: st.on,
-                daily: Some(d),
-            })
-        })
-        .collect();
-    if let Some(end) = o.stopped_on.or(o.ends_on) {
-        steps.push(Step {
-            on: end,
-            daily: None,
-        });
-    }
-    let paused = match o.status {
-        OrderStatus::OnHold => Some(format!(
-            "Your {} is on hold. Do not take it until your prescriber tells you to start again.",
-            o.drug_name
-        )),
-        OrderStatus::Stopped | OrderStatus::Completed => Some(format!(
-            "You have stopped taking {}{}. Do not take it unless your prescriber tells you to.",
-            o.drug_name,
-            o.stopped_on
-                .or(o.ends_on)
-                .map(|d| format!(" (from {})", day(d)))
-                .unwrap_or_default()
-        )),
-        OrderStatus::Active => None,
-    };
-    let lines = if paused.is_some() {
-        Vec::new()
-    } else {
-        for_patient(&o.drug_name, &steps, o.frequency, today)
+    let (paused, lines) = match o.patient_schedule(today) {
+        Schedule::Lines(lines) => (None, lines),
+        Schedule::Paused(why) => (Some(why), Vec::new()),
     };
     html(
         StatusCode::OK,
