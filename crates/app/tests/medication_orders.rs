@@ -5,49 +5,21 @@
 //! and discontinuation; who may prescribe, and for whom.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-use tandem_app::{
-    Actor, App, AppError, AuditFilter, Caller, Forbidden, MedicationOrder, NewAccount, Operator,
-    OrderOutcome, Settings,
-};
+mod support;
+use support::*;
+
+use tandem_app::{AppError, Caller, Forbidden, MedicationOrder, OrderOutcome};
 use tandem_core::assessment::{AssessmentInput, SubstanceInput};
-use tandem_core::audit::{AuditEntry, Channel};
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
 use tandem_core::ids::{ConditionId, PatientId};
 use tandem_core::medication::prescription::{
     DocumentedFacts, DoseChange, DoseStep, NewOrder, OrderStatus, StepKind,
 };
 use tandem_core::medication::{Dose, Frequency, Route, RxCui, Severity};
-use tandem_core::patient::DemographicsInput;
 use tandem_core::role::Role;
 use tandem_store::Store;
 use tandem_testkit::{TestDb, both_backends};
-use time::macros::{date, datetime};
+use time::macros::datetime;
 use time::{Date, Duration};
-
-const TODAY: Date = date!(2026 - 11 - 22);
-
-struct World {
-    app: App,
-    clock: Arc<FixedClock>,
-    db: TestDb,
-}
-
-async fn world(db: TestDb) -> World {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
-    let app = App::with_store(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(SeededEntropy::new(17)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    World { app, clock, db }
-}
-
-static AUDITORS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl World {
     /// An active diagnosis, as the diagnosis list stores it.
@@ -84,52 +56,6 @@ impl World {
         ConditionId(id)
     }
 
-    async fn user(&self, username: &str, role: Role) -> Caller {
-        let u = self
-            .app
-            .add_user_as_operator(
-                &Operator {
-                    name: "test".into(),
-                },
-                NewAccount {
-                    username: username.into(),
-                    display_name: Some(format!("{username} name")),
-                    role,
-                    password: "Correct-Horse-Battery-9".into(),
-                },
-            )
-            .await
-            .unwrap();
-        Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-            },
-            channel: Channel::Web,
-        }
-    }
-
-    async fn patient(&self, by: &Caller) -> PatientId {
-        let d = DemographicsInput {
-            family_name: "Rivera".into(),
-            given_names: "Ana".into(),
-            birth_date: "1988-04-12".into(),
-            sex_at_birth: "female".into(),
-            ..Default::default()
-        }
-        .validate(TODAY)
-        .unwrap();
-        self.app.register_patient(by, d).await.unwrap().id
-    }
-
-    fn rx(&self, id: &str) -> RxCui {
-        let c = &self.app.medication_safety().catalog;
-        c.drug(c.by_id(id).unwrap()).rxcui
-    }
-
     fn order(&self, drug: &str, mg: f64) -> NewOrder {
         NewOrder {
             drug: self.rx(drug),
@@ -153,24 +79,6 @@ impl World {
                 panic!("stopped: {contraindications:?}")
             }
         }
-    }
-
-    async fn audit(&self, p: PatientId) -> Vec<AuditEntry> {
-        let n = AUDITORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let auditor = self.user(&format!("auditor{n}"), Role::Auditor).await;
-        let page = self
-            .app
-            .audit_view(
-                &auditor,
-                &AuditFilter {
-                    patient: Some(p),
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        page.entries.into_iter().rev().collect()
     }
 
     async fn orders(&self, by: &Caller, p: PatientId) -> Vec<MedicationOrder> {
@@ -209,7 +117,7 @@ fn invalid_field(e: AppError) -> Vec<&'static str> {
 /// with date, dose, who and why; a taper of dated steps is kept as the
 /// schedule the patient reads, and the order completes when it ends.
 async fn titration_keeps_every_step(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let o = w.place(&dr, p, &w.order("sertraline", 50.0)).await;
@@ -324,7 +232,7 @@ async fn titration_keeps_every_step(db: TestDb) {
 /// stored and the refusal audited; with an override reason it is placed,
 /// the override audited with its reason, and the finding kept.
 async fn contraindication_stops_the_order_unless_overridden(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let sert = w.place(&dr, p, &w.order("sertraline", 50.0)).await;
@@ -392,7 +300,7 @@ async fn contraindication_stops_the_order_unless_overridden(db: TestDb) {
 /// Methadone with lorazepam on the list is placed, with a high finding
 /// whose advice says not to withhold treatment of the opioid use disorder.
 async fn warnings_never_block(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let lz = w.place(&dr, p, &w.order("lorazepam", 2.0)).await;
@@ -463,7 +371,7 @@ async fn warnings_never_block(db: TestDb) {
 /// Naltrexone needs 7 opioid-free days after the last use the intake
 /// assessment documents: 6 days is refused, 7 allowed.
 async fn naltrexone_counts_opioid_free_days(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     w.last_use(&dr, p, "opioid_fentanyl", "2026-11-16").await;
@@ -482,7 +390,7 @@ async fn naltrexone_counts_opioid_free_days(db: TestDb) {
 /// Discontinuing needs a reason; hold and resume move the status and add
 /// steps to the history; a stopped order cannot be resumed.
 async fn hold_resume_discontinue(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let o = w.place(&dr, p, &w.order("sertraline", 50.0)).await;
@@ -543,7 +451,7 @@ async fn hold_resume_discontinue(db: TestDb) {
 /// therapist on it: only prescribers write orders. An alias code is stored
 /// as its ingredient; a code outside the catalog is refused by field.
 async fn who_may_prescribe(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let other = w.user("dr_far", Role::Prescriber).await;
     let t = w.user("t_kim", Role::Therapist).await;
@@ -595,7 +503,7 @@ async fn who_may_prescribe(db: TestDb) {
 /// a COWS score is placed with a high finding; hepatic impairment recorded
 /// at intake caps citalopram.
 async fn opioid_treatment_and_intake_facts(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let mut m = w.order("methadone", 60.0);
@@ -669,7 +577,7 @@ async fn opioid_treatment_and_intake_facts(db: TestDb) {
 /// An order names the diagnosis it treats; a diagnosis of another patient
 /// is refused by field and nothing is stored.
 async fn indication_links_a_diagnosis(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let q = w.patient(&dr).await;

@@ -5,101 +5,23 @@
 //! nothing, and access off the care team refused and audited.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-use tandem_app::{
-    Actor, App, AppError, AuditFilter, Caller, Forbidden, LabObservation, MedicationOrder,
-    NewAccount, Operator, OrderOutcome, Settings,
-};
-use tandem_core::audit::{AuditEntry, Channel};
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
+mod support;
+use support::*;
+
+use tandem_app::{AppError, Caller, Forbidden, LabObservation, MedicationOrder, OrderOutcome};
 use tandem_core::ids::PatientId;
 use tandem_core::medication::prescription::{DocumentedFacts, NewOrder};
-use tandem_core::medication::{Dose, Frequency, Route, RxCui};
+use tandem_core::medication::{Dose, Frequency, Route};
 use tandem_core::monitoring::{
     AdherenceInput, Analyte, Effect, LabInput, RangeReading, Reporter, ScreenInput, Severity,
     SideEffectInput,
 };
-use tandem_core::patient::DemographicsInput;
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
 use time::Date;
-use time::macros::{date, datetime};
-
-const TODAY: Date = date!(2026 - 11 - 22);
-
-struct World {
-    app: App,
-    clock: Arc<FixedClock>,
-    _db: TestDb,
-}
-
-async fn world(db: TestDb) -> World {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
-    let app = App::with_store(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(SeededEntropy::new(17)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    World {
-        app,
-        clock,
-        _db: db,
-    }
-}
-
-static AUDITORS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+use time::macros::date;
 
 impl World {
-    async fn user(&self, username: &str, role: Role) -> Caller {
-        let u = self
-            .app
-            .add_user_as_operator(
-                &Operator {
-                    name: "test".into(),
-                },
-                NewAccount {
-                    username: username.into(),
-                    display_name: Some(format!("{username} name")),
-                    role,
-                    password: "Correct-Horse-Battery-9".into(),
-                },
-            )
-            .await
-            .unwrap();
-        Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-            },
-            channel: Channel::Web,
-        }
-    }
-
-    async fn patient(&self, by: &Caller) -> PatientId {
-        let d = DemographicsInput {
-            family_name: "Rivera".into(),
-            given_names: "Ana".into(),
-            birth_date: "1988-04-12".into(),
-            sex_at_birth: "female".into(),
-            ..Default::default()
-        }
-        .validate(TODAY)
-        .unwrap();
-        self.app.register_patient(by, d).await.unwrap().id
-    }
-
-    fn rx(&self, id: &str) -> RxCui {
-        let c = &self.app.medication_safety().catalog;
-        c.drug(c.by_id(id).unwrap()).rxcui
-    }
-
     fn order(&self, drug: &str, mg: f64) -> NewOrder {
         NewOrder {
             drug: self.rx(drug),
@@ -123,24 +45,6 @@ impl World {
                 panic!("stopped: {contraindications:?}")
             }
         }
-    }
-
-    async fn audit(&self, p: PatientId) -> Vec<AuditEntry> {
-        let n = AUDITORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let auditor = self.user(&format!("auditor{n}"), Role::Auditor).await;
-        let page = self
-            .app
-            .audit_view(
-                &auditor,
-                &AuditFilter {
-                    patient: Some(p),
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        page.entries.into_iter().rev().collect()
     }
 }
 
@@ -173,7 +77,7 @@ fn screen(pairs: &[(&str, &str)]) -> ScreenInput {
 /// "0.6–1.2"), 1.3 is high and 0.5 low; each is read back with the range
 /// and its source, and a creatinine clearance has no range to judge.
 async fn lab_results_are_judged_against_the_content_range(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let mut readings = Vec::new();
@@ -234,7 +138,7 @@ async fn lab_results_are_judged_against_the_content_range(db: TestDb) {
 /// A recorded positive opioid screen stops naltrexone; after a negative
 /// screen (opioids and fentanyl negative) with no other barrier it is placed.
 async fn recorded_screens_feed_the_naltrexone_check(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let nal = w.order("naltrexone", 50.0);
@@ -287,7 +191,7 @@ async fn recorded_screens_feed_the_naltrexone_check(db: TestDb) {
 /// With no screen recorded, the screen the prescriber typed on the order
 /// still counts.
 async fn typed_screen_is_the_fallback(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let mut nal = w.order("naltrexone", 50.0);
@@ -305,7 +209,7 @@ async fn typed_screen_is_the_fallback(db: TestDb) {
 
 /// A recorded lithium level above the range warns on a new lithium order.
 async fn recorded_level_warns_on_a_new_order(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     w.app
@@ -326,7 +230,7 @@ async fn recorded_level_warns_on_a_new_order(db: TestDb) {
 /// Side effects and adherence are recorded against an order and listed
 /// over time; adherence is taken ÷ expected from the order's frequency.
 async fn side_effects_and_adherence_are_listed(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let mut o = w.order("sertraline", 50.0);
@@ -409,7 +313,7 @@ async fn side_effects_and_adherence_are_listed(db: TestDb) {
 
 /// Bad input names its field and stores nothing.
 async fn bad_input_stores_nothing(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let order = w.place(&dr, p, &w.order("sertraline", 50.0)).await;
@@ -514,7 +418,7 @@ async fn bad_input_stores_nothing(db: TestDb) {
 /// A clinician off the care team can neither record nor read, and each
 /// refusal is audited as denied.
 async fn outside_care_team_is_denied_and_audited(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let own = w
@@ -565,7 +469,7 @@ async fn outside_care_team_is_denied_and_audited(db: TestDb) {
 /// then a week after the latest count in the first months; two days after
 /// a count in mild neutropenia.
 async fn clozapine_anc_reminder_follows_the_label_schedule(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 17).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     assert!(

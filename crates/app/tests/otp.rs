@@ -5,99 +5,26 @@
 //! "Missed doses" flag, who may record, and for whom.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-use tandem_app::{
-    Actor, App, AppError, AuditFilter, Caller, Forbidden, MedicationOrder, NewAccount, NewDose,
-    Operator, OrderOutcome, Settings,
-};
-use tandem_core::audit::{AuditEntry, Channel};
-use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
+mod support;
+use support::*;
+
+use tandem_app::{AppError, Caller, Forbidden, MedicationOrder, NewDose, OrderOutcome};
 use tandem_core::flag::FlagKind;
 use tandem_core::ids::PatientId;
 use tandem_core::medication::dosing::{Entry, Given, Part, TakeHomeDay};
 use tandem_core::medication::prescription::{DocumentedFacts, NewOrder};
 use tandem_core::medication::take_home::Ceiling;
-use tandem_core::medication::{Dose, FirstDay, Frequency, Route, RxCui};
-use tandem_core::patient::DemographicsInput;
+use tandem_core::medication::{Dose, FirstDay, Frequency, Route};
 use tandem_core::role::Role;
 use tandem_testkit::{TestDb, both_backends};
-use time::macros::{date, datetime};
+use time::macros::datetime;
 use time::{Date, Duration};
-
-const TODAY: Date = date!(2026 - 11 - 22);
-
-struct World {
-    app: App,
-    clock: Arc<FixedClock>,
-}
-
-async fn world(db: TestDb) -> World {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
-    let app = App::with_store(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(SeededEntropy::new(23)),
-        Settings::default(),
-    )
-    .await
-    .unwrap();
-    World { app, clock }
-}
-
-static AUDITORS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 fn days(n: i64) -> Duration {
     Duration::days(n)
 }
 
 impl World {
-    async fn user(&self, username: &str, role: Role) -> Caller {
-        let u = self
-            .app
-            .add_user_as_operator(
-                &Operator {
-                    name: "test".into(),
-                },
-                NewAccount {
-                    username: username.into(),
-                    display_name: Some(format!("{username} name")),
-                    role,
-                    password: "Correct-Horse-Battery-9".into(),
-                },
-            )
-            .await
-            .unwrap();
-        Caller {
-            actor: Actor {
-                org: u.org,
-                user_id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-            },
-            channel: Channel::Web,
-        }
-    }
-
-    async fn patient(&self, by: &Caller) -> PatientId {
-        let d = DemographicsInput {
-            family_name: "Rivera".into(),
-            given_names: "Ana".into(),
-            birth_date: "1988-04-12".into(),
-            sex_at_birth: "female".into(),
-            ..Default::default()
-        }
-        .validate(TODAY)
-        .unwrap();
-        self.app.register_patient(by, d).await.unwrap().id
-    }
-
-    fn rx(&self, id: &str) -> RxCui {
-        let c = &self.app.medication_safety().catalog;
-        c.drug(c.by_id(id).unwrap()).rxcui
-    }
-
     /// An order of `drug` at `mg` a day that started `ago` days before today.
     async fn order(
         &self,
@@ -133,24 +60,6 @@ impl World {
                 panic!("stopped: {contraindications:?}")
             }
         }
-    }
-
-    async fn audit(&self, p: PatientId) -> Vec<AuditEntry> {
-        let n = AUDITORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let auditor = self.user(&format!("auditor{n}"), Role::Auditor).await;
-        let page = self
-            .app
-            .audit_view(
-                &auditor,
-                &AuditFilter {
-                    patient: Some(p),
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        page.entries.into_iter().rev().collect()
     }
 
     /// Every criterion answered met.
@@ -210,7 +119,7 @@ fn dates(from: Date, n: i64) -> Vec<TakeHomeDay> {
 /// over the search; a dose above the order is refused naming the limit and
 /// nothing is stored; a second dose the same day is refused.
 async fn dose_recorded_and_limits(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 23).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let nurse = w.user("rn_ola", Role::Nurse).await;
     let p = w.patient(&dr).await;
@@ -276,7 +185,7 @@ async fn dose_recorded_and_limits(db: TestDb) {
 /// Two parts of a split dose, each with its time, together within the
 /// order; a third part is refused.
 async fn split_doses(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 23).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let o = w.order(&dr, p, "methadone", 80.0, 40).await;
@@ -325,7 +234,7 @@ async fn split_doses(db: TestDb) {
 /// without; day 31 allows 28. A take-home dose is then recorded for a
 /// granted date only.
 async fn take_home_ladder(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 23).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let nurse = w.user("rn_ola", Role::Nurse).await;
     let p = w.patient(&dr).await;
@@ -461,7 +370,7 @@ async fn take_home_ladder(db: TestDb) {
 /// Buprenorphine is dosed in the log too, but the ceilings and criteria do
 /// not apply: 28 days on day 2 without a review are granted.
 async fn buprenorphine_outside_the_ceilings(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 23).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let p = w.patient(&dr).await;
     let o = w.order(&dr, p, "buprenorphine", 16.0, 2).await;
@@ -489,7 +398,7 @@ async fn buprenorphine_outside_the_ceilings(db: TestDb) {
 /// "Missed doses" (a safety flag: the care team is notified); a dose given
 /// clears it.
 async fn missed_doses_flag(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 23).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let nurse = w.user("rn_ola", Role::Nurse).await;
     let p = w.patient(&dr).await;
@@ -579,7 +488,7 @@ async fn missed_doses_flag(db: TestDb) {
 /// refusal is audited; a nurse off the team is denied and audited; a
 /// nurse grants no take-home days.
 async fn who_may_record(db: TestDb) {
-    let w = world(db).await;
+    let w = world(db, 23).await;
     let dr = w.user("dr_lee", Role::Prescriber).await;
     let t = w.user("t_kim", Role::Therapist).await;
     let outsider = w.user("rn_off", Role::Nurse).await;
