@@ -12,18 +12,16 @@
 
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use divan::Bencher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use tandem_app::{
-    Actor, App, Caller, NewAccount, Operator, Settings, Source, Store, Submission, synthetic,
-};
-use tandem_core::audit::Channel;
+use tandem_app::{App, Caller, Source, Store, Submission, synthetic};
 use tandem_core::clock::{Clock, FixedClock};
 use tandem_core::entropy::SeededEntropy;
 use tandem_core::ids::{DEFAULT_ORG, EpisodeId, ObservationId, PatientId, ResponseId};
 use tandem_core::instrument::Answers;
-use tandem_core::role::Role;
 use tandem_testkit::{Backend, TestDb};
 use time::Duration;
 use time::macros::datetime;
@@ -72,55 +70,17 @@ fn fixture(backend: Backend) -> &'static Fixture {
     cell.get_or_init(|| Fixture::new(backend))
 }
 
-fn benchmarking() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
-
 impl Fixture {
     fn new(backend: Backend) -> Fixture {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let rt = support::runtime();
         let clock = Arc::new(FixedClock::new(datetime!(2026-11-22 09:00 UTC)));
         let rng = SeededEntropy::new(5);
         // A moderate PHQ-9 (total 12), item 9 "Not at all": no safety flag.
         let answers = synthetic::phq9(12, 0, &rng);
         let (db, app, caller, patients) = rt.block_on(async {
             let db = TestDb::new(backend).await;
-            let app = App::with_store(
-                db.store.clone(),
-                clock.clone(),
-                Arc::new(SeededEntropy::new(7)),
-                Settings::default(),
-            )
-            .await
-            .expect("open the app");
-            let user = app
-                .add_user_as_operator(
-                    &Operator {
-                        name: "bench".into(),
-                    },
-                    NewAccount {
-                        username: "dr_bench".into(),
-                        display_name: None,
-                        role: Role::Prescriber,
-                        password: "a long enough bench password".into(),
-                    },
-                )
-                .await
-                .expect("create the prescriber");
-            let caller = Caller {
-                actor: Actor {
-                    org: user.org,
-                    user_id: user.id,
-                    username: user.username,
-                    display_name: user.display_name,
-                    role: user.role,
-                },
-                channel: Channel::Api,
-            };
-            let n = if benchmarking() {
+            let (app, caller) = support::app_with_prescriber(&db, clock.clone()).await;
+            let n = if support::benchmarking() {
                 PATIENTS
             } else {
                 PATIENTS_WHEN_TESTING

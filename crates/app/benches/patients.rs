@@ -14,19 +14,18 @@
 // with the reason is the right response.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use divan::Bencher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use tandem_app::{Actor, App, Caller, NewAccount, Operator, Settings, Store};
-use tandem_core::audit::Channel;
+use tandem_app::{App, Caller, Store};
 use tandem_core::clock::FixedClock;
-use tandem_core::entropy::SeededEntropy;
 use tandem_core::ids::{DEFAULT_ORG, PatientId};
 use tandem_core::mrn::Mrn;
 use tandem_core::patient::{
     Address, AdministrativeGender, Demographics, EmergencyContact, PatientQuery, SexAtBirth,
 };
-use tandem_core::role::Role;
 use tandem_testkit::{Backend, TestDb};
 use time::macros::datetime;
 use time::{Date, Duration, Month};
@@ -128,55 +127,14 @@ fn fixture(backend: Backend) -> &'static Fixture {
     cell.get_or_init(|| Fixture::new(backend))
 }
 
-fn benchmarking() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
-
 impl Fixture {
     fn new(backend: Backend) -> Fixture {
-        // One thread: the benched future and the database driver share it, as
-        // they would on a lightly loaded server, and no cross-thread wake-up
-        // is counted against either the app or the baseline.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let rt = support::runtime();
         let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 09:00 UTC)));
         let (db, app, caller) = rt.block_on(async {
             let db = TestDb::new(backend).await;
-            let app = App::with_store(
-                db.store.clone(),
-                clock.clone(),
-                Arc::new(SeededEntropy::new(7)),
-                Settings::default(),
-            )
-            .await
-            .expect("open the app");
-            let user = app
-                .add_user_as_operator(
-                    &Operator {
-                        name: "bench".into(),
-                    },
-                    NewAccount {
-                        username: "dr_bench".into(),
-                        display_name: Some("Dr Bench".into()),
-                        role: Role::Prescriber,
-                        password: "a long enough bench password".into(),
-                    },
-                )
-                .await
-                .expect("create the prescriber");
-            let caller = Caller {
-                actor: Actor {
-                    org: user.org,
-                    user_id: user.id,
-                    username: user.username,
-                    display_name: user.display_name,
-                    role: user.role,
-                },
-                channel: Channel::Api,
-            };
-            let n = if benchmarking() {
+            let (app, caller) = support::app_with_prescriber(&db, clock.clone()).await;
+            let n = if support::benchmarking() {
                 SEEDED
             } else {
                 SEEDED_WHEN_TESTING
