@@ -110,6 +110,30 @@ fn err(status: u16, code: IssueCode, msg: impl Into<String>, expr: Option<&str>)
     Outcome(FhirError::new(status, code, msg, expr.map(str::to_string)))
 }
 
+/// A write the app refused: a subject that is not a patient of this clinic
+/// (`<resource>.subject`), or invalid input with each problem made into an
+/// issue by `issue` from the app's field name and message; any other error
+/// as usual.
+fn write_refused(
+    e: AppError,
+    resource: &str,
+    issue: impl Fn(&'static str, &str) -> tandem_fhir::outcome::Issue,
+) -> Outcome {
+    match e {
+        AppError::NotFound("patient") => err(
+            422,
+            IssueCode::NotFound,
+            "the subject is not a patient of this clinic",
+            Some(&format!("{resource}.subject")),
+        ),
+        AppError::Invalid(v) => Outcome(FhirError {
+            status: 422,
+            issues: v.0.iter().map(|f| issue(f.field, &f.message)).collect(),
+        }),
+        other => other.into(),
+    }
+}
+
 impl From<AppError> for Outcome {
     fn from(e: AppError) -> Self {
         match e {
@@ -850,27 +874,13 @@ fn recording_refused(e: AppError, parsed: &ParsedResponse) -> Outcome {
         AppError::Response(problems) => Outcome(
             tandem_fhir::questionnaire_response::scoring_problems(&problems, Some(parsed)),
         ),
-        AppError::NotFound("patient") => err(
-            422,
-            IssueCode::NotFound,
-            "the subject is not a patient of this clinic",
-            Some("QuestionnaireResponse.subject"),
-        ),
-        AppError::Invalid(v) => Outcome(FhirError {
-            status: 422,
-            issues: v
-                .0
-                .iter()
-                .map(|f| {
-                    tandem_fhir::outcome::Issue::error(
-                        IssueCode::Invalid,
-                        f.message.clone(),
-                        Some(format!("QuestionnaireResponse.{}", f.field)),
-                    )
-                })
-                .collect(),
+        other => write_refused(other, "QuestionnaireResponse", |field, message| {
+            tandem_fhir::outcome::Issue::error(
+                IssueCode::Invalid,
+                message.to_string(),
+                Some(format!("QuestionnaireResponse.{field}")),
+            )
         }),
-        other => other.into(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{
     Bearer, Outcome, base, check_content_type, err, fhir, none_if_unknown, patient_param,
-    read_search, required_patient, resource_id, unknown_param,
+    read_search, required_patient, resource_id, unknown_param, write_refused,
 };
 use crate::AppState;
 use axum::Router;
@@ -17,7 +17,7 @@ use tandem_core::diagnosis::ClinicalStatus;
 use tandem_core::ids::{ConditionId, EpisodeId, PatientId};
 use tandem_fhir::condition::{ConditionView, ICD10CM_SYSTEM, condition_to_json, field_expression};
 use tandem_fhir::episode_of_care::{EpisodeView, episode_to_json};
-use tandem_fhir::outcome::{FhirError, Issue, IssueCode};
+use tandem_fhir::outcome::{Issue, IssueCode};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,29 +52,13 @@ fn condition_json(s: &AppState, c: &Condition) -> Value {
 
 /// A refused Condition, naming the element the app's field stands for.
 fn refused(e: AppError) -> Outcome {
-    match e {
-        AppError::NotFound("patient") => err(
-            422,
-            IssueCode::NotFound,
-            "the subject is not a patient of this clinic",
-            Some("Condition.subject"),
-        ),
-        AppError::Invalid(v) => Outcome(FhirError {
-            status: 422,
-            issues: v
-                .0
-                .iter()
-                .map(|f| {
-                    Issue::error(
-                        IssueCode::Invalid,
-                        f.message.clone(),
-                        Some(field_expression(f.field)),
-                    )
-                })
-                .collect(),
-        }),
-        other => other.into(),
-    }
+    write_refused(e, "Condition", |field, message| {
+        Issue::error(
+            IssueCode::Invalid,
+            message.to_string(),
+            Some(field_expression(field)),
+        )
+    })
 }
 
 async fn create_condition(

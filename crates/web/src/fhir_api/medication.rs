@@ -5,7 +5,7 @@
 
 use super::{
     Bearer, Outcome, base, check_content_type, err, fhir, none_if_unknown, patient_param,
-    read_search, required_patient, resource_id, unknown_param,
+    read_search, required_patient, resource_id, unknown_param, write_refused,
 };
 use crate::AppState;
 use axum::Router;
@@ -22,7 +22,7 @@ use tandem_fhir::medication_request::{
     DetectedIssueView, DoseStepView, MEDICATION_EXPRESSION, MedicationRequestView, contraindicated,
     detected_issue_to_json, medication_request_to_json, parse_medication_request,
 };
-use tandem_fhir::outcome::{FhirError, Issue, IssueCode};
+use tandem_fhir::outcome::{Issue, IssueCode};
 
 /// The header that overrides a contraindication, with the reason.
 pub const OVERRIDE_HEADER: &str = "x-tandem-override-reason";
@@ -85,45 +85,27 @@ pub fn issue_json(i: &DetectedIssue) -> Value {
 
 /// A refused order, naming the element each problem concerns.
 fn order_refused(e: AppError) -> Outcome {
-    match e {
-        AppError::NotFound("patient") => err(
-            422,
-            IssueCode::NotFound,
-            "the subject is not a patient of this clinic",
-            Some("MedicationRequest.subject"),
-        ),
-        AppError::Invalid(v) => Outcome(FhirError {
-            status: 422,
-            issues: v
-                .0
-                .iter()
-                .map(|f| {
-                    let expression = match f.field {
-                        "drug" => Some(MEDICATION_EXPRESSION.to_string()),
-                        "indication" => Some("MedicationRequest.reasonReference[0]".into()),
-                        "sig" => Some("MedicationRequest.dosageInstruction[0].text".into()),
-                        "start" => Some(
-                            "MedicationRequest.dosageInstruction[0].timing.repeat.boundsPeriod.start"
-                                .into(),
-                        ),
-                        "first_day_total" | "dose" => Some(
-                            "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity"
-                                .into(),
-                        ),
-                        // The override reason travels in a header, not an element.
-                        _ => None,
-                    };
-                    let message = if f.field == "override_reason" {
-                        format!("{OVERRIDE_HEADER}: {}", f.message)
-                    } else {
-                        f.message.clone()
-                    };
-                    Issue::error(IssueCode::Invalid, message, expression)
-                })
-                .collect(),
-        }),
-        other => other.into(),
-    }
+    write_refused(e, "MedicationRequest", |field, message| {
+        let expression = match field {
+            "drug" => Some(MEDICATION_EXPRESSION.to_string()),
+            "indication" => Some("MedicationRequest.reasonReference[0]".into()),
+            "sig" => Some("MedicationRequest.dosageInstruction[0].text".into()),
+            "start" => Some(
+                "MedicationRequest.dosageInstruction[0].timing.repeat.boundsPeriod.start".into(),
+            ),
+            "first_day_total" | "dose" => {
+                Some("MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity".into())
+            }
+            // The override reason travels in a header, not an element.
+            _ => None,
+        };
+        let message = if field == "override_reason" {
+            format!("{OVERRIDE_HEADER}: {message}")
+        } else {
+            message.to_string()
+        };
+        Issue::error(IssueCode::Invalid, message, expression)
+    })
 }
 
 async fn create_order(

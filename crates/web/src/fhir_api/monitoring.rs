@@ -143,33 +143,19 @@ pub async fn read_lab(s: &AppState, c: &Caller, id: Uuid) -> Result<Response, Ou
 /// A refused lab result or drug screen, naming the element each problem
 /// concerns.
 fn lab_refused(e: tandem_app::AppError) -> Outcome {
-    use tandem_app::AppError;
-    use tandem_fhir::outcome::{FhirError, Issue};
-    match e {
-        AppError::NotFound("patient") => err(
-            422,
-            IssueCode::NotFound,
-            "the subject is not a patient of this clinic",
-            Some("Observation.subject"),
-        ),
-        AppError::Invalid(v) => Outcome(FhirError {
-            status: 422,
-            issues: v
-                .0
-                .iter()
-                .map(|f| {
-                    let element = match f.field {
-                        "value" => "Observation.valueQuantity.value",
-                        "effective" | "collected" => "Observation.effectiveDateTime",
-                        "analyte" => "Observation.code",
-                        _ => "Observation.component",
-                    };
-                    Issue::error(IssueCode::Invalid, f.message.clone(), Some(element.into()))
-                })
-                .collect(),
-        }),
-        other => other.into(),
-    }
+    super::write_refused(e, "Observation", |field, message| {
+        let element = match field {
+            "value" => "Observation.valueQuantity.value",
+            "effective" | "collected" => "Observation.effectiveDateTime",
+            "analyte" => "Observation.code",
+            _ => "Observation.component",
+        };
+        tandem_fhir::outcome::Issue::error(
+            IssueCode::Invalid,
+            message.to_string(),
+            Some(element.into()),
+        )
+    })
 }
 
 /// `POST /Observation`: a lab result or a urine drug screen, told apart by
